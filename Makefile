@@ -1,0 +1,43 @@
+# Stockpilot — the README's commands. `make run` and `make test` work on a fresh machine that
+# has only Python 3.11: they create .venv and install everything on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LANDING ?= $(or $(STOCKPILOT_LANDING),data/landing)
+# Runs started by `make run` are recorded where `make ui` looks for them.
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+
+.PHONY: install run test ui lint demo-data bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo-data: install
+	$(BIN)/stockpilot demo-data --out $(LANDING)
+
+run: install
+	@if [ -z "$$(find $(LANDING) -type f 2>/dev/null | head -1)" ]; then \
+		echo "No landing files in $(LANDING): generating the demo seller's files first."; \
+		$(BIN)/stockpilot demo-data --out $(LANDING); \
+	fi
+	$(BIN)/stockpilot run --landing $(LANDING)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+ui: install
+	$(BIN)/stockpilot ui
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf data .dagster dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,5 @@
+select
+    channel,
+    "rank" as routing_rank,
+    location_id
+from {{ source('raw', 'routing_rules') }}

@@ -1,0 +1,13 @@
+-- One row per reported snapshot row; re-delivered snapshots keep every row (deduplicated later).
+select
+    snapshot_date,
+    location_id,
+    sku,
+    on_hand,
+    -- NULL = the location does not report reservations (only Amazon does)
+    reserved,
+    unsellable,
+    _source_file,
+    _row_number,
+    _loaded_at
+from {{ source('raw', 'stock_snapshots') }}

@@ -1,0 +1,1 @@
+"""Stockpilot's domain code: pure Python on pandas and DuckDB, no Dagster imports."""

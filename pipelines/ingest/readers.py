@@ -1,0 +1,201 @@
+"""Reading a landing file (delimited text or Parquet) into a table of trimmed strings.
+
+Every value is read as text so that validation, not the reader, decides what a value means:
+``"NA"`` stays ``"NA"``, ``"007"`` stays ``"007"`` and an empty field stays ``""``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+UTF8_BOM = b"\xef\xbb\xbf"
+PARQUET_MAGIC = b"PAR1"
+#: Candidate delimiters, in the order that wins a tie in the header line.
+DELIMITERS = (",", "\t", ";")
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read as a table; the message says why."""
+
+
+@dataclass
+class MalformedRow:
+    """A data row the reader could split but not line up with the header."""
+
+    row_number: int
+    reason: str
+    values: dict[str, str]
+
+
+@dataclass
+class LandingTable:
+    """A landing file as strings.
+
+    ``data`` has one column per header name (trimmed, made unique) holding trimmed strings, ``""``
+    for empty or NULL. ``row_numbers`` is the 1-based data row of each row of ``data`` (the header
+    is row 0; blank lines are not counted).
+    """
+
+    header: list[str]
+    data: pd.DataFrame
+    row_numbers: np.ndarray
+    malformed: list[MalformedRow] = field(default_factory=list)
+
+    @property
+    def repeated_names(self) -> list[str]:
+        """Header names given more than once (their copies are renamed in ``header``)."""
+        return sorted({name.split(_REPEAT_MARK, 1)[0] for name in self.header if name.endswith(_REPEAT_MARK)})
+
+
+def read_landing_file(name: str, content: bytes) -> LandingTable:
+    """Read ``content`` (the bytes of the file called ``name``); raises UnreadableFile."""
+    if not content:
+        raise UnreadableFile("empty file (0 bytes)")
+    if name.lower().endswith(".parquet") or content.startswith(PARQUET_MAGIC):
+        return _read_parquet(content)
+    return _read_delimited(content)
+
+
+def _read_parquet(content: bytes) -> LandingTable:
+    try:
+        table = pq.read_table(pa.BufferReader(content))
+    except (pa.ArrowException, OSError) as exc:
+        raise UnreadableFile(f"not a readable Parquet file ({exc})") from exc
+    header = _unique_names([str(name).strip() for name in table.column_names])
+    columns = {name: _as_trimmed_strings(table.column(i)) for i, name in enumerate(header)}
+    return _finish(header, pa.table(columns))
+
+
+def _as_trimmed_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    try:
+        text = pc.cast(column, pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        # Nested or binary values have no Arrow cast to text; their Python form is still legible.
+        text = pa.chunked_array([pa.array([None if v is None else str(v) for v in column.to_pylist()],
+                                           pa.string())])
+    return pc.utf8_trim_whitespace(pc.fill_null(text, ""))
+
+
+def _read_delimited(content: bytes) -> LandingTable:
+    offset = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
+    try:
+        text = content[offset:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start + offset
+        raise UnreadableFile(f"not UTF-8 text (byte 0x{content[at]:02x} at offset {at})") from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise UnreadableFile(f"binary data, not delimited text (NUL byte at offset {nul + offset})")
+    body = text.lstrip("\r\n")
+    if not body.strip():
+        raise UnreadableFile("no header row (the file holds only blank lines)")
+    header_line = body.split("\n", 1)[0].rstrip("\r")
+    delimiter = max(DELIMITERS, key=lambda d: (header_line.count(d), -DELIMITERS.index(d)))
+    header = _unique_names([name.strip() for name in next(csv.reader([header_line], delimiter=delimiter))])
+    # Arrow parses the bytes directly (multi-threaded); the text was only needed for checks.
+    data = body.encode("utf-8") if len(body) != len(text) else content[offset:]
+    try:
+        table = _parse_with_arrow(data, header, delimiter)
+    except pa.ArrowInvalid:
+        # A row with the wrong number of fields: re-read slowly to quarantine just those rows.
+        return _parse_with_csv_module(body, header, delimiter)
+    return _finish(header, table)
+
+
+def _parse_with_arrow(data: bytes, header: list[str], delimiter: str) -> pa.Table:
+    positional = [f"c{i}" for i in range(len(header))]
+    table = pa_csv.read_csv(
+        io.BytesIO(data),
+        read_options=pa_csv.ReadOptions(column_names=positional, skip_rows=1, block_size=16 << 20),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter,
+            # Quoted newlines force a slower single-threaded split; only pay for it when needed.
+            newlines_in_values=b'"' in data,
+            ignore_empty_lines=True,
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in positional},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return pa.table({name: pc.utf8_trim_whitespace(table.column(i)) for i, name in enumerate(header)})
+
+
+def _parse_with_csv_module(body: str, header: list[str], delimiter: str) -> LandingTable:
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    next(reader)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    malformed: list[MalformedRow] = []
+    number = 0
+    try:
+        for fields in reader:
+            if len(fields) <= 1 and not "".join(fields).strip():
+                continue  # a blank line, as Arrow skips them
+            number += 1
+            fields = [value.strip() for value in fields]
+            if len(fields) == len(header):
+                rows.append(fields)
+                numbers.append(number)
+                continue
+            names = header + [f"_extra_{i}" for i in range(1, len(fields) - len(header) + 1)]
+            malformed.append(MalformedRow(
+                number,
+                f"row has {len(fields)} field{'s' if len(fields) != 1 else ''}, the header has {len(header)}",
+                dict(zip(names, fields, strict=False)),
+            ))
+    except csv.Error as exc:
+        raise UnreadableFile(f"malformed delimited text after data row {number} ({exc})") from exc
+    data = pd.DataFrame(rows, columns=header, dtype="str") if rows else _empty_frame(header)
+    table = LandingTable(header, data.reset_index(drop=True), np.asarray(numbers, dtype=np.int64), malformed)
+    return _drop_trailing_empty_rows(table)
+
+
+def _finish(header: list[str], table: pa.Table) -> LandingTable:
+    data = table.to_pandas() if table.num_rows else _empty_frame(header)
+    data.columns = header
+    return _drop_trailing_empty_rows(
+        LandingTable(header, data, np.arange(1, len(data) + 1, dtype=np.int64))
+    )
+
+
+def _drop_trailing_empty_rows(table: LandingTable) -> LandingTable:
+    """Drop rows of only empty fields at the end (spreadsheet exports pad files with ``,,,``)."""
+    if table.data.empty:
+        return table
+    filled = np.flatnonzero((table.data != "").any(axis=1).to_numpy())
+    keep = int(filled[-1]) + 1 if len(filled) else 0
+    if keep == len(table.data):
+        return table
+    table.data = table.data.iloc[:keep]
+    table.row_numbers = table.row_numbers[:keep]
+    return table
+
+
+def _empty_frame(header: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype="str") for name in header})
+
+
+#: Suffix marking the second and later copies of a repeated header name.
+_REPEAT_MARK = " (repeated)"
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Header names made unique (``a``, ``a (repeated)``), unnamed columns named by position."""
+    unique: list[str] = []
+    for i, name in enumerate(names, start=1):
+        name = name or f"(unnamed column {i})"
+        while name in unique:
+            name += _REPEAT_MARK
+        unique.append(name)
+    return unique

@@ -1,0 +1,43 @@
+"""The warehouse tables ingest owns: raw.<feed>, quarantine.<feed> and the file registry."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import contract
+
+#: Columns of every quarantine.<feed> table.
+QUARANTINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("_source_file", "VARCHAR", "Path of the landing file, relative to the landing root."),
+    ("_row_number", "BIGINT", "1-based data row in that file; NULL when the whole file was rejected."),
+    ("_quarantined_at", "TIMESTAMP", "When the row was quarantined (UTC)."),
+    ("reason", "VARCHAR", "Every problem of the row, '; '-separated, naming column, rule and value."),
+    ("failed_columns", "VARCHAR", "Comma-separated contract columns that failed."),
+    ("retryable", "BOOLEAN", "True when only missing references failed: retried on every load."),
+    ("record", "VARCHAR", "JSON object of the row's original values keyed by the file's header names."),
+)
+
+REGISTRY_TABLE = "_loaded_files"
+#: Columns of raw._loaded_files: one row per file content read, so a content is read once.
+REGISTRY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("path", "VARCHAR", "Path of the landing file, relative to the landing root."),
+    ("feed", "VARCHAR", "Feed or reference table the file was loaded into."),
+    ("sha256", "VARCHAR", "SHA-256 of the file's bytes."),
+    ("size_bytes", "BIGINT", "File size."),
+    ("status", "VARCHAR", "loaded, or rejected (the whole file quarantined)."),
+    ("rows_loaded", "BIGINT", "Rows written to raw.<feed>."),
+    ("rows_quarantined", "BIGINT", "Data rows written to quarantine.<feed>."),
+    ("loaded_at", "TIMESTAMP", "When the file was processed (UTC)."),
+)
+
+
+def _ddl(schema: str, table: str, columns: tuple[tuple[str, str, str], ...]) -> str:
+    body = ",\n  ".join(f'"{name}" {sql_type}' for name, sql_type, _ in columns)
+    return f'CREATE TABLE IF NOT EXISTS {schema}."{table}" (\n  {body}\n)'
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, feed: contract.Feed) -> None:
+    """Create the feed's raw and quarantine tables and the registry, if missing (dbt needs them)."""
+    con.execute(contract.raw_table_ddl(feed))
+    con.execute(_ddl("quarantine", feed.name, QUARANTINE_COLUMNS))
+    con.execute(_ddl("raw", REGISTRY_TABLE, REGISTRY_COLUMNS))

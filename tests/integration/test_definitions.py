@@ -1,0 +1,57 @@
+"""The code location loads, and its asset graph has the shape the docs describe."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.automation import landing_sensor, new_files
+from orchestration.definitions import build_definitions
+from orchestration.resources import StockpilotResource
+
+
+def _defs(tmp_path):
+    return build_definitions(StockpilotResource(landing=str(tmp_path / "landing"),
+                                                warehouse=str(tmp_path / "wh.duckdb")))
+
+
+def test_definitions_load_with_jobs_schedule_and_sensor(tmp_path):
+    defs = _defs(tmp_path)
+    assert defs.resolve_job_def("nightly")
+    assert defs.resolve_job_def("landing_refresh")
+    assert defs.resolve_schedule_def("nightly_schedule").cron_schedule == "0 2 * * *"
+    assert defs.resolve_sensor_def("landing_sensor")
+
+
+def test_inventory_position_depends_on_every_feed_it_reads(tmp_path):
+    graph = _defs(tmp_path).resolve_asset_graph()
+    key = dg.AssetKey(["marts", "inventory_position"])
+    upstream = {"/".join(k.path) for k in graph.get_ancestor_asset_keys(key)}
+    for feed in ("orders", "stock_snapshots", "shipments", "returns", "adjustments", "listings",
+                 "locations", "routing_rules"):
+        assert f"raw/{feed}" in upstream
+
+
+def test_every_warehouse_step_shares_the_duckdb_pool(tmp_path):
+    graph = _defs(tmp_path).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert node.pools == {"duckdb"}, key
+
+
+def test_sensor_requests_a_run_for_new_files_and_skips_when_nothing_changed(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "orders").mkdir(parents=True)
+    (landing / "orders" / "a.csv").write_text("order_id\n1\n")
+    resource = StockpilotResource(landing=str(landing), warehouse=str(tmp_path / "wh.duckdb"))
+    ctx = dg.build_sensor_context(resources={"stockpilot": resource})
+    first = landing_sensor(ctx)
+    assert isinstance(first, dg.RunRequest)
+    second = landing_sensor(dg.build_sensor_context(cursor=ctx.cursor, resources={"stockpilot": resource}))
+    assert isinstance(second, dg.SkipReason)
+
+
+def test_new_files_lists_added_and_changed_files_only():
+    previous = {"orders/a.csv": [10, 1], "orders/b.csv": [5, 1]}
+    current = {"orders/a.csv": [10, 1], "orders/b.csv": [6, 2], "orders/c.csv": [1, 3]}
+    assert new_files(previous, current) == ["orders/b.csv", "orders/c.csv"]

@@ -1,0 +1,155 @@
+"""Reading landing files: delimiters, encodings, Parquet, quoting and files that cannot be read."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines import contract
+from pipelines.ingest import ingest_feed
+from pipelines.ingest.readers import read_landing_file
+from tests.unit.conftest import NOW
+
+HEADER = "order_id,ordered_at,channel,listing_sku,quantity,status"
+
+
+def load(con, landing):
+    return ingest_feed(con, landing, contract.ORDERS, now=NOW)
+
+
+def loaded(con, columns="order_id, quantity"):
+    return con.execute(f"SELECT {columns} FROM raw.orders ORDER BY _source_file, _row_number").fetchall()
+
+
+def quarantined(con):
+    return con.execute("SELECT _source_file, _row_number, reason, failed_columns, retryable "
+                       "FROM quarantine.orders ORDER BY _source_file, _row_number").fetchall()
+
+
+def test_tab_separated_file_loads(references, landing, drop):
+    drop("orders/a.tsv", HEADER.replace(",", "\t") + "\nO-1\t2026-05-01\tamazon\tA-1\t2\tpaid\n")
+    load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
+
+
+def test_semicolon_separated_file_loads(references, landing, drop):
+    drop("orders/a.csv", HEADER.replace(",", ";") + "\nO-1;2026-05-01;amazon;A-1;2;paid\n")
+    load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
+
+
+def test_utf8_byte_order_mark_is_not_part_of_the_first_column_name(references, landing, drop):
+    drop("orders/a.csv", ("\ufeff" + HEADER + "\nO-1,2026-05-01,amazon,A-1,2,paid\n").encode("utf-8"))
+    report = load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
+    assert report.warnings == []
+
+
+def test_parquet_file_loads_with_values_converted_from_native_types(references, landing):
+    (landing / "orders").mkdir()
+    pd.DataFrame({
+        "order_id": ["O-1"],
+        "ordered_at": [pd.Timestamp("2026-05-01 10:30")],
+        "channel": ["amazon"],
+        "listing_sku": ["A-1"],
+        "quantity": [3],
+        "status": ["paid"],
+        "unit_price": [None],
+    }).to_parquet(landing / "orders" / "a.parquet")
+    load(references, landing)
+    assert loaded(references, "order_id, quantity, CAST(ordered_at AS VARCHAR), unit_price") == [
+        ("O-1", 3, "2026-05-01 10:30:00", None)
+    ]
+
+
+def test_quoted_field_with_comma_and_newline_is_one_value(references, landing, drop):
+    drop("orders/a.csv", HEADER + ',ship_region\nO-1,2026-05-01,amazon,A-1,2,paid,"east, coast\nUS"\n')
+    load(references, landing)
+    assert loaded(references, "ship_region, _row_number") == [("east, coast\nUS", 1)]
+
+
+def test_values_are_text_so_na_and_leading_zeros_survive(references, landing, drop):
+    drop("orders/a.csv", HEADER + ",ship_region\n007,2026-05-01,amazon,A-1,2,paid,NA\n")
+    load(references, landing)
+    assert loaded(references, "order_id, ship_region") == [("007", "NA")]
+
+
+def test_header_names_match_ignoring_case_and_spaces(references, landing, drop):
+    drop("orders/a.csv", " Order_ID , OrderED_at,CHANNEL,listing_sku ,quantity,status\n"
+                         " O-1 ,2026-05-01,amazon, A-1 ,2,paid\n")
+    report = load(references, landing)
+    assert loaded(references, "order_id, listing_sku") == [("O-1", "A-1")]
+    assert report.warnings == []
+
+
+def test_trailing_empty_lines_are_ignored(references, landing, drop):
+    drop("orders/a.csv", HEADER + "\nO-1,2026-05-01,amazon,A-1,2,paid\n\n\n,,,,,\n")
+    report = load(references, landing)
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 0)
+
+
+def test_empty_file_is_rejected_whole(references, landing, drop):
+    drop("orders/empty.csv", b"")
+    report = load(references, landing)
+    assert report.files_rejected == 1
+    assert quarantined(references) == [("orders/empty.csv", None, "orders/empty.csv: empty file (0 bytes)",
+                                        "", False)]
+
+
+def test_header_only_file_loads_no_rows_and_is_recorded_as_loaded(references, landing, drop):
+    drop("orders/a.csv", HEADER + "\n")
+    report = load(references, landing)
+    assert (report.files_loaded, report.rows_loaded, report.rows_quarantined) == (1, 0, 0)
+    assert references.execute("SELECT status, rows_loaded FROM raw._loaded_files WHERE feed = 'orders'"
+                              ).fetchall() == [("loaded", 0)]
+
+
+def test_binary_file_is_rejected_whole_and_other_files_still_load(references, landing, drop):
+    drop("orders/a_logo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    drop("orders/b.csv", HEADER + "\nO-1,2026-05-01,amazon,A-1,2,paid\n")
+    report = load(references, landing)
+    assert (report.files_rejected, report.files_loaded, report.rows_loaded) == (1, 1, 1)
+    assert quarantined(references)[0][:3] == (
+        "orders/a_logo.csv", None, "orders/a_logo.csv: not UTF-8 text (byte 0x89 at offset 0)")
+
+
+def test_missing_required_column_rejects_the_file_naming_it(references, landing, drop):
+    drop("orders/a.csv", "order_id,ordered_at,channel,listing_sku,status\nO-1,2026-05-01,amazon,A-1,paid\n")
+    report = load(references, landing)
+    assert report.files_rejected == 1
+    assert loaded(references) == []
+    assert quarantined(references) == [
+        ("orders/a.csv", None, "orders/a.csv: missing required column: quantity", "quantity", False)
+    ]
+
+
+def test_header_without_any_contract_column_rejects_the_file(references, landing, drop):
+    drop("orders/a.csv", "O-1,2026-05-01,amazon,A-1,2,paid\n")
+    report = load(references, landing)
+    assert report.files_rejected == 1
+    assert "header has no orders column" in report.errors[0]
+
+
+def test_extra_column_is_ignored_with_a_warning(references, landing, drop):
+    drop("orders/a.csv", HEADER + ",gift_note\nO-1,2026-05-01,amazon,A-1,2,paid,hi\n")
+    report = load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
+    assert report.warnings == ["orders/a.csv: extra column ignored: gift_note"]
+
+
+def test_row_with_wrong_number_of_fields_is_quarantined_and_the_rest_loads(references, landing, drop):
+    drop("orders/a.csv", HEADER + "\nO-1,2026-05-01,amazon,A-1,2,paid\nO-2,2026-05-01,amazon\n"
+                                  "O-3,2026-05-01,amazon,A-1,1,paid\n")
+    load(references, landing)
+    assert loaded(references, "order_id, _row_number") == [("O-1", 1), ("O-3", 3)]
+    assert quarantined(references) == [("orders/a.csv", 2, "row has 3 fields, the header has 6", "", False)]
+
+
+def test_reader_keeps_empty_values_empty():
+    table = read_landing_file("a.csv", b"a,b\n1,\n")
+    assert table.data.to_dict("records") == [{"a": "1", "b": ""}]
+
+
+def test_txt_file_is_read_as_delimited_text(references, landing, drop):
+    drop("orders/export.txt", HEADER.replace(",", "\t") + "\r\nO-1\t2026-05-01\tamazon\tA-1\t2\tpaid\r\n")
+    load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
