@@ -36,6 +36,12 @@ test: install
 ui: install
 	$(BIN)/stockpilot ui
 
+# Times demo generation, a full run and a re-run; SKUS/DAYS override the size.
+SKUS ?= 300
+DAYS ?= 730
+bench: install
+	$(BIN)/python -m benchmarks.pipeline --skus $(SKUS) --days $(DAYS)
+
 lint: install
 	$(BIN)/ruff check .
 
