@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import DBT_PROJECT_DIR, warehouse_path
 
@@ -96,9 +97,28 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                               stockpilot: StockpilotResource):
         """staging → intermediate → marts, with every dbt test as an asset check."""
         stockpilot.export_env()
-        yield from dbt.cli(["build", "--vars", dbt_vars(stockpilot.as_of)], context=context).stream()
+        events = list(dbt.cli(["build", "--vars", dbt_vars(stockpilot.as_of)], context=context).stream())
+        # The warehouse is free again once dbt has exited (one writer): describe each model now.
+        yield from with_table_metadata(context, stockpilot, events)
 
     return stockpilot_dbt_models
+
+
+def with_table_metadata(context: dg.AssetExecutionContext, stockpilot: StockpilotResource, events):
+    """Add the row count and a preview of its table to each model's materialization."""
+    with stockpilot.connect(read_only=True) as con:
+        for event in events:
+            if isinstance(event, dg.Output):
+                schema, name = context.asset_key_for_output(event.output_name).path
+                count = con.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0]
+                preview = con.execute(f'SELECT * FROM {schema}."{name}" LIMIT 10').df()
+                event = event.with_metadata({
+                    **event.metadata,
+                    "dagster/row_count": dg.MetadataValue.int(int(count)),
+                    "table": dg.MetadataValue.text(f"{schema}.{name}"),
+                    "preview": markdown_table(preview),
+                })
+            yield event
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,4 +1,4 @@
-{{ config(severity="warn") }}
+{{ config(severity="warn", meta={"dagster": {"ref": {"name": "int_order_line_components"}}}) }}
 -- Every order line known as of has its components (ingestion quarantines listings without
 -- listing rows, so a line that disappears here would silently drop demand and reservations).
 select lines.order_id, lines.line_id

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "inventory_pool"}}}) }}
 -- The pool is the positions summed: no units appear or vanish between the two marts.
 with position_totals as (
 

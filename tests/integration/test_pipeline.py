@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.definitions import build_definitions
 from orchestration.resources import StockpilotResource
 from orchestration.runner import run_pipeline
 from pipelines.demo import generate_demo
@@ -88,3 +89,32 @@ def test_failed_blocking_check_stops_the_models_downstream(demo, tmp_path):
     assert "raw/orders: contract_expectations" in result.failed_checks
     succeeded = set(result.steps.loc[result.steps["status"] == "success", "step"])
     assert "stockpilot_dbt_models" not in succeeded
+
+
+def test_landing_refresh_job_turns_a_new_order_file_into_a_reservation(demo, tmp_path):
+    """What the landing sensor starts: a new pending order reserves stock right away."""
+    _, stockpilot, _, _ = demo
+    landing = tmp_path / "landing"
+    shutil.copytree(stockpilot.landing, landing)
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copy(stockpilot.warehouse, warehouse)
+    with connect(warehouse, read_only=True) as con:
+        channel, listing, sku, location = con.execute("""
+            SELECT l.channel, l.listing_sku, l.sku, r.location_id
+            FROM raw.listings l JOIN raw.routing_rules r USING (channel)
+            WHERE r.rank = 1 AND l.units_per_listing = 1 AND l.listing_sku IN (
+                SELECT listing_sku FROM raw.listings GROUP BY channel, listing_sku HAVING count(*) = 1)
+            ORDER BY l.channel, l.listing_sku LIMIT 1""").fetchone()
+        before = con.execute("SELECT reserved FROM marts.inventory_position WHERE sku = ? AND location_id = ?",
+                             [sku, location]).fetchone()
+    (landing / "orders" / "late-arrival.csv").write_text(
+        "order_id,ordered_at,channel,listing_sku,quantity,status\n"
+        f"NEW-1,2026-10-31T22:00:00,{channel},{listing},3,pending\n")
+    resource = StockpilotResource(landing=str(landing), warehouse=str(warehouse))
+    job = build_definitions(resource).resolve_job_def("landing_refresh")
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    with connect(warehouse, read_only=True) as con:
+        after = con.execute("SELECT reserved FROM marts.inventory_position WHERE sku = ? AND location_id = ?",
+                            [sku, location]).fetchone()
+    assert after[0] == (before[0] if before else 0) + 3

@@ -21,7 +21,7 @@ records_ranked as (
         *,
         row_number() over (
             partition by return_id, listing_sku
-            order by updated_at desc, _loaded_at desc, _source_file desc, _row_number desc
+            order by {{ latest_first('updated_at') }}
         ) as recency_rank
     from records_known_as_of
 

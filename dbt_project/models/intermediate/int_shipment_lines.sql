@@ -39,13 +39,13 @@ records_ranked as (
             partition by shipment_id, sku
             order by
                 case when is_undated_plan then 0 else 1 end desc,
-                updated_at desc, _loaded_at desc, _source_file desc, _row_number desc
+                {{ latest_first('updated_at') }}
         ) as recency_rank,
         row_number() over (
             partition by shipment_id, sku
             order by
                 case when is_undated_plan then 0 else 1 end,
-                updated_at, _loaded_at, _source_file, _row_number
+                {{ earliest_first('updated_at') }}
         ) as age_rank
     from records_known_as_of
 

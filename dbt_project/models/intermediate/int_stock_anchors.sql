@@ -13,7 +13,7 @@ snapshots_ranked as (
         *,
         row_number() over (
             partition by snapshot_date, location_id, sku
-            order by _loaded_at desc, _source_file desc, _row_number desc
+            order by {{ latest_first() }}
         ) as delivery_rank
     from {{ ref('stg_raw__stock_snapshots') }}
 
@@ -25,7 +25,7 @@ counts_ranked as (
         *,
         row_number() over (
             partition by counted_at, location_id, sku
-            order by _loaded_at desc, _source_file desc, _row_number desc
+            order by {{ latest_first() }}
         ) as delivery_rank
     from {{ ref('stg_raw__adjustments') }}
 
