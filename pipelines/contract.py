@@ -163,7 +163,7 @@ ORDERS = Feed(
 STOCK_SNAPSHOTS = Feed(
     name="stock_snapshots",
     description="Stock on hand per SKU and location as a warehouse system reports it. A snapshot "
-                "dated D describes the start of day D.",
+                "dated D describes the start of day D unless its snapshot_at says otherwise.",
     key=("snapshot_date", "location_id", "sku"),
     columns=(
         Column("snapshot_date", "date", "Day the snapshot describes (its start)."),
@@ -178,6 +178,10 @@ STOCK_SNAPSHOTS = Feed(
                minimum=0),
         Column("unsellable", "integer", "Damaged or otherwise unsellable units included in "
                "on_hand.", required=False, default=0, minimum=0),
+        Column("snapshot_at", "timestamp", "The moment the figures describe, when the file says "
+               "so (an end-of-day export at 23:59, a report generated at 14:05): movements after "
+               "it are applied, earlier ones are taken to be inside the figures. Defaults to the "
+               "start of snapshot_date.", required=False, default_from="snapshot_date"),
     ),
 )
 

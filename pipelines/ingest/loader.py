@@ -261,10 +261,13 @@ def _insert_raw(con, feed: contract.Feed, good: pd.DataFrame, loaded_at: datetim
     if good.empty:
         return
     typed = ", ".join(f'CAST("{c.name}" AS {c.duckdb_type})' for c in feed.columns)
+    # Target columns by name: a table evolved by an additive contract change has the new
+    # columns after the lineage ones.
+    target = ", ".join(f'"{c.name}"' for c in feed.columns)
     con.register("_ingest_good", good)
     try:
-        con.execute(f'INSERT INTO raw."{feed.name}" SELECT {typed}, "_source_file", "_row_number", ? '
-                    "FROM _ingest_good", [loaded_at])
+        con.execute(f'INSERT INTO raw."{feed.name}" ({target}, "_source_file", "_row_number", "_loaded_at") '
+                    f'SELECT {typed}, "_source_file", "_row_number", ? FROM _ingest_good', [loaded_at])
     finally:
         con.unregister("_ingest_good")
 

@@ -37,7 +37,24 @@ def _ddl(schema: str, table: str, columns: tuple[tuple[str, str, str], ...]) -> 
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, feed: contract.Feed) -> None:
-    """Create the feed's raw and quarantine tables and the registry, if missing (dbt needs them)."""
+    """Create the feed's raw and quarantine tables and the registry, if missing (dbt needs them).
+
+    A raw table made by an older contract gains the columns added since, filled in its old rows
+    with the column's default as a new load would be, so a warehouse survives an additive
+    contract change without a reload.
+    """
     con.execute(contract.raw_table_ddl(feed))
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+        [feed.name]).fetchall()}
+    for column in feed.columns:
+        if column.name in existing:
+            continue
+        con.execute(f'ALTER TABLE raw."{feed.name}" ADD COLUMN "{column.name}" {column.duckdb_type}')
+        if column.default_from:
+            con.execute(f'UPDATE raw."{feed.name}" SET "{column.name}" = '
+                        f'CAST("{column.default_from}" AS {column.duckdb_type})')
+        elif column.default is not None:
+            con.execute(f'UPDATE raw."{feed.name}" SET "{column.name}" = ?', [column.default])
     con.execute(_ddl("quarantine", feed.name, QUARANTINE_COLUMNS))
     con.execute(_ddl("raw", REGISTRY_TABLE, REGISTRY_COLUMNS))

@@ -115,6 +115,7 @@ LANES = [
 #: sku -> (unit_cost, unit_price); every sku is listed 1:1 on every channel.
 SKUS = {
     "SKU-SHIP": (10.0, 20.0),
+    "SKU-EOD": (10.0, 20.0),
     "SKU-COUNT": (10.0, 20.0),
     "SKU-STATUS": (10.0, 20.0),
     "SKU-CANCEL": (10.0, 20.0),
@@ -166,6 +167,8 @@ def shipment(shipment_id: str, sku: str, quantity: int, origin_id: str, destinat
 SNAPSHOTS = [
     # test_snapshot_minus_units_shipped_after_it
     snapshot("2026-11-08", "WH-MAIN", "SKU-SHIP", 100),
+    # test_end_of_day_snapshot_includes_movements_before_its_moment
+    snapshot("2026-11-09", "WH-MAIN", "SKU-EOD", 60, snapshot_at="2026-11-09 23:59:00"),
     # test_count_after_snapshot_replaces_system_figure / test_adjustment_variance_...
     snapshot("2026-11-05", "WH-MAIN", "SKU-COUNT", 50),
     # test_status_update_latest_record_wins_never_counted_twice
@@ -208,6 +211,10 @@ ORDERS = [
     order("O-SHIP-1", "SKU-SHIP", "ebay", 5, "shipped", "2026-11-07 10:00:00", "2026-11-07 15:00:00"),
     order("O-SHIP-2", "SKU-SHIP", "ebay", 3, "paid", "2026-11-08 10:00:00"),
     order("O-SHIP-2", "SKU-SHIP", "ebay", 3, "shipped", "2026-11-08 10:00:00", "2026-11-09 12:00:00"),
+    # SKU-EOD: the 11-09 export was taken at 23:59, after O-EOD-1 shipped (inside it); O-EOD-2
+    # ships on 11-10 and is deducted
+    order("O-EOD-1", "SKU-EOD", "ebay", 4, "shipped", "2026-11-09 09:00:00", "2026-11-09 15:00:00"),
+    order("O-EOD-2", "SKU-EOD", "ebay", 2, "shipped", "2026-11-10 09:00:00", "2026-11-10 11:00:00"),
     # SKU-COUNT: 2 shipped between snapshot and count, 4 after the count
     order("O-COUNT-1", "SKU-COUNT", "ebay", 2, "shipped", "2026-11-06 09:00:00", "2026-11-06 10:00:00"),
     order("O-COUNT-2", "SKU-COUNT", "ebay", 4, "shipped", "2026-11-08 09:00:00", "2026-11-08 10:00:00"),

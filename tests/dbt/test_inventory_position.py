@@ -8,6 +8,11 @@ def test_snapshot_minus_units_shipped_after_it(position):
     assert position("SKU-SHIP", "WH-MAIN")["on_hand"] == 97
 
 
+def test_end_of_day_snapshot_includes_movements_before_its_moment(position):
+    # 60 at 11-09 23:59 already net of O-EOD-1 (shipped 15:00); O-EOD-2 (2) ships on 11-10
+    assert position("SKU-EOD", "WH-MAIN")["on_hand"] == 58
+
+
 def test_count_after_snapshot_replaces_system_figure(position):
     # snapshot 50, -2 shipped, count 45 on 11-07 replaces 48, then -4 shipped
     row = position("SKU-COUNT", "WH-MAIN")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -184,3 +184,26 @@ def test_failure_while_writing_a_file_leaves_no_part_of_it(references, landing, 
     monkeypatch.undo()
     report = ingest_feed(references, landing, contract.ORDERS, now=NOW)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+
+
+def test_snapshot_without_snapshot_at_describes_the_start_of_its_day(references, landing, drop):
+    drop("stock_snapshots/s.csv", "snapshot_date,location_id,sku,on_hand\n2026-05-30,FBA-EAST,A,7\n")
+    ingest_feed(references, landing, contract.STOCK_SNAPSHOTS, now=NOW)
+    moment = references.execute("SELECT snapshot_at FROM raw.stock_snapshots").fetchone()[0]
+    assert moment == datetime(2026, 5, 30, 0, 0)
+
+
+def test_raw_table_from_an_older_contract_gains_new_columns_and_keeps_its_rows(references, landing, drop):
+    # the table as an earlier contract made it: no snapshot_at column
+    references.execute("""CREATE TABLE raw.stock_snapshots (snapshot_date DATE, location_id VARCHAR,
+        sku VARCHAR, on_hand BIGINT, reserved BIGINT, unsellable BIGINT, _source_file VARCHAR,
+        _row_number BIGINT, _loaded_at TIMESTAMP)""")
+    references.execute("INSERT INTO raw.stock_snapshots VALUES "
+                       "('2026-05-29', 'FBA-EAST', 'A', 5, NULL, 0, 'old.csv', 1, '2026-05-29')")
+    drop("stock_snapshots/s.csv", "snapshot_date,location_id,sku,on_hand,snapshot_at\n"
+                                  "2026-05-30,FBA-EAST,A,7,2026-05-30T23:59:00\n")
+    ingest_feed(references, landing, contract.STOCK_SNAPSHOTS, now=NOW)
+    rows = references.execute(
+        "SELECT on_hand, snapshot_at FROM raw.stock_snapshots ORDER BY snapshot_date").fetchall()
+    # the old row gets the default a new load would give it: the start of its day
+    assert rows == [(5, datetime(2026, 5, 29, 0, 0)), (7, datetime(2026, 5, 30, 23, 59))]

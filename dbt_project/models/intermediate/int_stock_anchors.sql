@@ -1,5 +1,5 @@
 -- Moments where a stock figure is known outright per sku x location, up to the end of the as-of
--- day: each snapshot (at the start of its day) and each physical count.
+-- day: each snapshot (at its snapshot_at, by default the start of its day) and each count.
 with as_of as (
 
     select * from {{ ref('int_as_of') }}
@@ -37,7 +37,7 @@ snapshot_anchors as (
         'snapshot' as anchor_type,
         sku,
         location_id,
-        cast(snapshot_date as timestamp) as anchor_at,
+        cast(snapshot_at as timestamp) as anchor_at,
         on_hand as quantity,
         reserved,
         unsellable,

@@ -7,6 +7,8 @@ select
     -- NULL = the location does not report reservations (only Amazon does)
     reserved,
     unsellable,
+    -- the moment the figures describe (ingestion defaults it to the start of snapshot_date)
+    snapshot_at,
     _source_file,
     _row_number,
     _loaded_at
