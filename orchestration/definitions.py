@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.automation import landing_refresh_job, landing_sensor, nightly_job, nightly_schedule
 from orchestration.checks import raw_checks
 from orchestration.dbt import build_dbt_assets, dbt_resource
+from orchestration.forecast import build_forecast_assets
 from orchestration.ingest import ingest_assets
 from orchestration.resources import StockpilotResource
 
@@ -14,7 +15,7 @@ from orchestration.resources import StockpilotResource
 def build_definitions(stockpilot: StockpilotResource | None = None) -> dg.Definitions:
     """Definitions for one set of paths; the default reads them from the environment."""
     return dg.Definitions(
-        assets=[*ingest_assets, build_dbt_assets()],
+        assets=[*ingest_assets, build_dbt_assets(), build_forecast_assets()],
         asset_checks=raw_checks,
         jobs=[nightly_job, landing_refresh_job],
         schedules=[nightly_schedule()],

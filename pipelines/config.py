@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: The repository root (the folder holding pyproject.toml).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +25,27 @@ class ScheduleConfig(BaseModel):
     landing_sensor_interval_seconds: int = 60
 
 
+class ForecastConfig(BaseModel):
+    """Demand forecasting (pipelines.forecasting). Days are calendar days."""
+
+    model_config = ConfigDict(extra="forbid")
+    horizon_days: int = Field(90, ge=28, le=180)
+    backtest_windows: int = Field(3, ge=1, le=12)
+    backtest_days: int = Field(28, ge=7, le=90)
+    min_history_days: int = Field(28, ge=7)
+    prophet_max_series: int = Field(60, ge=0)
+    prophet_min_history_days: int = Field(365, ge=56)
+    split_lookback_days: int = Field(90, ge=7)
+    shards: int = Field(4, ge=1, le=256)
+
+
 class StockpilotConfig(BaseModel):
     """Planning parameters. Unknown keys are an error, so a typo never silently does nothing."""
 
     model_config = ConfigDict(extra="forbid")
     timezone: str = "UTC"
     schedule: ScheduleConfig = ScheduleConfig()
+    forecast: ForecastConfig = ForecastConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -383,9 +383,27 @@ PROMOTIONS = Feed(
     ),
 )
 
+FORECAST_OVERRIDES = Feed(
+    name="forecast_overrides",
+    reference=True,
+    description="Planner overrides applied after the model: a fixed rate or a multiplier over a "
+                "date range. Where both are given, units_per_day wins. Recorded in the forecast.",
+    key=("sku", "start_date"),
+    columns=(
+        Column("sku", "string", "Stock-keeping unit.", references="skus.sku"),
+        Column("start_date", "date", "First day overridden.", time_kind="planned"),
+        Column("end_date", "date", "Last day overridden (inclusive).", time_kind="planned"),
+        Column("units_per_day", "number", "Forecast to use instead of the model's, units/day.",
+               required=False, minimum=0),
+        Column("multiplier", "number", "Factor applied to the model's forecast (1.3 = +30 %).",
+               required=False, minimum=0),
+        Column("note", "string", "Why (shown next to the forecast).", required=False),
+    ),
+)
+
 EVENT_FEEDS: tuple[Feed, ...] = (ORDERS, STOCK_SNAPSHOTS, SHIPMENTS, RETURNS, ADJUSTMENTS)
 REFERENCE_TABLES: tuple[Feed, ...] = (SKUS, LISTINGS, LOCATIONS, LANES, CHANNELS, ROUTING_RULES,
-                                      PROMOTIONS)
+                                      PROMOTIONS, FORECAST_OVERRIDES)
 ALL_FEEDS: tuple[Feed, ...] = REFERENCE_TABLES + EVENT_FEEDS
 FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in ALL_FEEDS}
 

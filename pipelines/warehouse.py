@@ -38,16 +38,24 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, df: p
 
     Returns the number of rows written.
     """
+    return replace_tables(con, schema, {table: df})[table]
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, schema: str,
+                   tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Replace several tables of ``schema`` in ONE transaction: readers see all old or all new
+    (a forecast and its accuracy table always belong to the same run). Returns rows per table."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("_replacement", df)
-        con.execute(f'CREATE OR REPLACE TABLE {schema}."{table}" AS SELECT * FROM _replacement')
-        con.unregister("_replacement")
+        for table, df in tables.items():
+            con.register("_replacement", df)
+            con.execute(f'CREATE OR REPLACE TABLE {schema}."{table}" AS SELECT * FROM _replacement')
+            con.unregister("_replacement")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return len(df)
+    return {table: len(df) for table, df in tables.items()}
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -15,6 +15,7 @@ from pipelines.demo.bad_rows import bad_row_specs
 from pipelines.demo.catalogue import build_catalogue
 from pipelines.demo.clock import Clock
 from pipelines.demo.demand import DemandModel
+from pipelines.demo.overrides import forecast_overrides
 from pipelines.demo.rendering import MOMENT_COLUMN, Renderer
 from pipelines.demo.simulation import simulate
 from pipelines.demo.writer import BadRow, LandingWriter
@@ -53,6 +54,7 @@ def generate_demo(out: Path, skus: int = 300, days: int = 730, seed: int = 7,
         contract.CHANNELS.name: network.channels_table(),
         contract.ROUTING_RULES.name: network.routing_rules_table(),
         contract.PROMOTIONS.name: catalogue.promotions,
+        contract.FORECAST_OVERRIDES.name: forecast_overrides(catalogue, clock),
     }
     for feed in contract.REFERENCE_TABLES:
         writer.write_reference(feed, references[feed.name], bom=feed is contract.SKUS)

@@ -160,7 +160,9 @@ class LandingWriter:
         else:
             # Arrow's writer is many times faster than pandas on month files of millions of rows;
             # quoting "none" raises rather than write a value that would need quotes.
-            table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+            # "string" dtype renders a missing value as empty on pandas 2 and 3 alike (astype(str)
+            # writes "<NA>" for nullable integers on pandas 2).
+            table = pa.Table.from_pandas(frame.astype("string").fillna(""), preserve_index=False)
             options = pa_csv.WriteOptions(delimiter=sep, quoting_style="none", include_header=False)
             with path.open("wb") as handle:
                 handle.write((sep.join(frame.columns) + "\n").encode("utf-8"))

@@ -116,6 +116,7 @@ LANES = [
 SKUS = {
     "SKU-SHIP": (10.0, 20.0),
     "SKU-EOD": (10.0, 20.0),
+    "SKU-OUT": (10.0, 20.0),
     "SKU-COUNT": (10.0, 20.0),
     "SKU-STATUS": (10.0, 20.0),
     "SKU-CANCEL": (10.0, 20.0),
@@ -167,6 +168,12 @@ def shipment(shipment_id: str, sku: str, quantity: int, origin_id: str, destinat
 SNAPSHOTS = [
     # test_snapshot_minus_units_shipped_after_it
     snapshot("2026-11-08", "WH-MAIN", "SKU-SHIP", 100),
+    # test_fct_daily_stock_*: the warehouse reports most days, the store only on 11-01
+    snapshot("2026-11-01", "WH-MAIN", "SKU-OUT", 5),
+    snapshot("2026-11-01", "STORE-1", "SKU-OUT", 2),
+    snapshot("2026-11-02", "WH-MAIN", "SKU-OUT", 0),
+    snapshot("2026-11-04", "WH-MAIN", "SKU-OUT", 3, unsellable=3),
+    snapshot("2026-11-10", "WH-MAIN", "SKU-OUT", 0),
     # test_end_of_day_snapshot_includes_movements_before_its_moment
     snapshot("2026-11-09", "WH-MAIN", "SKU-EOD", 60, snapshot_at="2026-11-09 23:59:00"),
     # test_count_after_snapshot_replaces_system_figure / test_adjustment_variance_...

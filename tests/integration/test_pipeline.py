@@ -18,7 +18,8 @@ from pipelines.warehouse import connect
 pytestmark = pytest.mark.integration
 
 PUBLIC_MARTS = ("inventory_position", "inventory_pool", "in_transit", "fct_daily_demand",
-                "dim_sku", "dim_location", "inventory_adjustments")
+                "dim_sku", "dim_location", "inventory_adjustments", "fct_daily_stock",
+                "demand_forecast", "forecast_accuracy")
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +119,24 @@ def test_landing_refresh_job_turns_a_new_order_file_into_a_reservation(demo, tmp
         after = con.execute("SELECT reserved FROM marts.inventory_position WHERE sku = ? AND location_id = ?",
                             [sku, location]).fetchone()
     assert after[0] == (before[0] if before else 0) + 3
+
+
+def test_forecast_covers_every_selling_sku_with_ordered_quantiles_and_planner_overrides(demo):
+    _, stockpilot, _, _ = demo
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        bad_order = con.execute(
+            "SELECT count(*) FROM marts.demand_forecast WHERE NOT (0 <= p10 AND p10 <= p50 AND p50 <= p90)"
+        ).fetchone()[0]
+        unforecast = con.execute("""
+            SELECT count(DISTINCT d.sku) FROM marts.fct_daily_demand d
+            WHERE d.date > (SELECT as_of - 30 FROM intermediate.int_as_of)
+              AND d.sku NOT IN (SELECT sku FROM marts.demand_forecast)""").fetchone()[0]
+        overridden = con.execute("""
+            SELECT count(DISTINCT o.sku) FROM raw.forecast_overrides o JOIN marts.demand_forecast f
+            ON f.sku = o.sku AND f.date BETWEEN o.start_date AND o.end_date AND f.is_overridden""").fetchone()[0]
+        first_day = con.execute("SELECT min(date) - (SELECT as_of FROM intermediate.int_as_of) "
+                                "FROM marts.demand_forecast").fetchone()[0]
+    assert bad_order == 0
+    assert unforecast == 0
+    assert overridden == 2
+    assert first_day == 1

@@ -1,0 +1,85 @@
+-- Sellable stock per SKU at the start of each day its snapshots describe, across every location
+-- that sells to customers: what the forecast needs to tell "no demand" from "nothing to sell".
+-- A location that sent no snapshot that day counts with its latest snapshot of the last
+-- `stock_carry_forward_days` days (many sellers send some locations less often); older than that
+-- it is unknown and counts nothing. Days on which no location reported are absent: a day without
+-- data is not a stockout.
+with fulfilling_locations as (
+
+    select location_id
+    from {{ ref('dim_location') }}
+    where fulfils_customers and location_type <> 'supplier'
+
+),
+
+snapshots as (
+
+    select
+        anchors.sku,
+        anchors.location_id,
+        anchors.snapshot_date,
+        greatest(anchors.quantity - coalesce(anchors.unsellable, 0), 0) as sellable
+    from {{ ref('int_stock_anchors') }} as anchors
+    inner join fulfilling_locations
+        on anchors.location_id = fulfilling_locations.location_id
+    where anchors.anchor_type = 'snapshot'
+
+),
+
+reporting_days as (
+
+    select distinct sku, snapshot_date as date from snapshots
+
+),
+
+sku_locations as (
+
+    select distinct sku, location_id from snapshots
+
+),
+
+grid as (
+
+    select reporting_days.sku, reporting_days.date, sku_locations.location_id
+    from reporting_days
+    inner join sku_locations
+        on reporting_days.sku = sku_locations.sku
+
+),
+
+latest_known as (
+
+    select
+        grid.sku,
+        grid.date,
+        grid.location_id,
+        snapshots.snapshot_date,
+        snapshots.sellable
+    from grid
+    asof left join snapshots
+        on grid.sku = snapshots.sku
+        and grid.location_id = snapshots.location_id
+        and grid.date >= snapshots.snapshot_date
+
+),
+
+counted as (
+
+    select
+        *,
+        case
+            when date - snapshot_date <= {{ var('stock_carry_forward_days') }} then sellable
+            else 0
+        end as counted_sellable
+    from latest_known
+
+)
+
+select
+    date,
+    sku,
+    count(*) filter (where snapshot_date = date) as locations_reporting,
+    cast(sum(counted_sellable) as bigint) as sellable_units,
+    sum(counted_sellable) = 0 as is_stockout
+from counted
+group by date, sku
