@@ -36,11 +36,14 @@ test: install
 ui: install
 	$(BIN)/stockpilot ui
 
-# Times demo generation, a full run and a re-run; SKUS/DAYS override the size.
+# Times demo generation, a full run and a re-run (SKUS x DAYS), then the forecasting step alone
+# on FORECAST_SKUS next to a plain Prophet loop.
 SKUS ?= 300
 DAYS ?= 730
+FORECAST_SKUS ?= 10000
 bench: install
 	$(BIN)/python -m benchmarks.pipeline --skus $(SKUS) --days $(DAYS)
+	$(BIN)/python -m benchmarks.forecast_speed --skus $(FORECAST_SKUS) --days $(DAYS)
 
 lint: install
 	$(BIN)/ruff check .

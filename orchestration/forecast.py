@@ -16,7 +16,7 @@ import pandas as pd
 
 from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
-from pipelines.config import load_config
+from pipelines.config import ForecastConfig, load_config
 from pipelines.forecasting import ForecastInputs, run_forecast, shard_of
 from pipelines.reporting.charts import forecast_band_chart
 from pipelines.warehouse import replace_tables
@@ -44,6 +44,12 @@ CHART_SKUS = 3
 
 def _work_dir(stockpilot: StockpilotResource, run_id: str) -> Path:
     return Path(stockpilot.warehouse).parent / "work" / "forecast" / run_id
+
+
+def shard_config(config: ForecastConfig, shards: int) -> ForecastConfig:
+    """The config one shard runs with: the Prophet budget is for the whole run, and hashing
+    spreads the top SKUs evenly, so each shard takes its share."""
+    return config.model_copy(update={"prophet_max_series": -(-config.prophet_max_series // shards)})
 
 
 def _load_inputs(work: Path, shard: int, shards: int) -> ForecastInputs:
@@ -76,7 +82,7 @@ def _shard_op(shard: int, shards: int) -> dg.OpDefinition:
     def _forecast(context: dg.OpExecutionContext, work_dir: str) -> str:
         work = Path(work_dir)
         inputs = _load_inputs(work, shard, shards)
-        result = run_forecast(inputs, load_config().forecast)
+        result = run_forecast(inputs, shard_config(load_config().forecast, shards))
         out = work / f"shard_{shard:02d}"
         out.mkdir(exist_ok=True)
         result.forecast.to_parquet(out / "forecast.parquet", index=False)

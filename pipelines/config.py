@@ -36,6 +36,7 @@ class ForecastConfig(BaseModel):
     prophet_max_series: int = Field(60, ge=0)
     prophet_min_history_days: int = Field(365, ge=56)
     split_lookback_days: int = Field(90, ge=7)
+    selection_margin: float = Field(0.15, ge=0.0, lt=1.0)
     shards: int = Field(4, ge=1, le=256)
 
 

@@ -217,6 +217,14 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
                 metric[k][missing, m] = np.nan
     ranking = np.argsort(np.where(np.isnan(metric["rmsse"]), np.inf, metric["rmsse"]), axis=1, kind="stable")
     best, second = ranking[:, 0], ranking[:, 1]
+    # Three 28-day windows are a noisy judge: the ensemble stays unless another method beats
+    # it by more than `selection_margin`, so chance wins in the backtest do not pick the method.
+    ens = names.index(cand.ENSEMBLE)
+    ens_score = metric["rmsse"][:, ens]
+    keep_ensemble = np.isfinite(ens_score) & (
+        metric["rmsse"][np.arange(n), best] > ens_score * (1.0 - config.selection_margin))
+    second = np.where(keep_ensemble & (best != ens), best, second)
+    best = np.where(keep_ensemble, ens, best)
     has_best = np.isfinite(metric["rmsse"][np.arange(n), best])
     has_second = np.isfinite(metric["rmsse"][np.arange(n), second])
     default_m = names.index(DEFAULT_METHOD)
