@@ -3,8 +3,9 @@
 Usage: python -m benchmarks.forecast_speed [--skus 10000] [--days 730] [--shards 2] [--prophet-sample 40]
 
 The panel is synthetic (pipelines.forecasting.synthetic: half regular weekly-seasonal SKUs, half
-intermittent). Our step runs as the Dagster graph runs it under the multiprocess executor: one
-process per shard, each calling run_forecast with its share of the Prophet budget. The plain
+intermittent). Our step runs as the Dagster graph runs it under the multiprocess executor: the inputs
+are written to Parquet once (as prepare_forecast_inputs does), then one process per shard loads
+its own SKUs' rows and calls run_forecast with its share of the Prophet budget. The plain
 loop fits one default Prophet() per series and forecasts 90 days, on the first
 --prophet-sample series of the same panel; its series/second is extrapolated to all SKUs.
 """
@@ -16,15 +17,18 @@ import logging
 import os
 import platform
 import resource
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
-from orchestration.forecast import shard_config
+from orchestration.forecast import INPUT_QUERIES, load_shard_inputs, shard_config
 from pipelines.config import load_config
-from pipelines.forecasting import ForecastInputs, run_forecast, shard_of
+from pipelines.forecasting import run_forecast
 from pipelines.forecasting.synthetic import synthetic_demand
 
 AS_OF = date(2026, 6, 30)
@@ -32,16 +36,23 @@ EMPTY_PROMOTIONS = pd.DataFrame(columns=["channel", "sku", "start_date", "end_da
 EMPTY_OVERRIDES = pd.DataFrame(columns=["sku", "start_date", "end_date", "units_per_day", "multiplier", "note"])
 
 
-def _forecast_shard(args: tuple[int, int, int, int]) -> tuple[int, int, float]:
-    shard, shards, skus, days = args
+def _write_inputs(work: Path, skus: int, days: int) -> None:
+    """The Parquet files prepare_forecast_inputs writes, from a synthetic panel."""
     demand, catalogue = synthetic_demand(skus, days, AS_OF, "mixed")
-    demand = demand[shard_of(demand["sku"], shards) == shard]
-    catalogue = catalogue[shard_of(catalogue["sku"], shards) == shard]
-    inputs = ForecastInputs(AS_OF, demand, pd.DataFrame(columns=["date", "sku"]), catalogue,
-                            EMPTY_PROMOTIONS, EMPTY_OVERRIDES)
+    frames = {"demand": demand, "skus": catalogue, "promotions": EMPTY_PROMOTIONS,
+              "overrides": EMPTY_OVERRIDES, "stockouts": pd.DataFrame(columns=["date", "sku"])}
+    for name in INPUT_QUERIES:
+        frames[name].to_parquet(work / f"{name}.parquet", index=False)
+    pd.DataFrame({"as_of": [AS_OF], "country": ["US"]}).to_parquet(work / "as_of.parquet")
+
+
+def _forecast_shard(args: tuple[str, int, int]) -> tuple[int, int, float]:
+    """One forecast_shard op's work: load this shard's rows, run_forecast with its budget."""
+    work, shard, shards = args
     started = time.perf_counter()
+    inputs = load_shard_inputs(Path(work), shard, shards)
     result = run_forecast(inputs, shard_config(load_config().forecast, shards))
-    return len(catalogue), int((result.accuracy["model"] == "prophet").sum()), time.perf_counter() - started
+    return len(inputs.skus), int((result.accuracy["model"] == "prophet").sum()), time.perf_counter() - started
 
 
 def _plain_prophet(skus: int, days: int, sample: int) -> float:
@@ -68,11 +79,13 @@ def main() -> None:
     parser.add_argument("--prophet-sample", type=int, default=40)
     args = parser.parse_args()
 
+    work = Path(tempfile.mkdtemp(prefix="stockpilot-forecast-bench-"))
+    _write_inputs(work, args.skus, args.days)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.shards) as pool:
-        parts = list(pool.map(_forecast_shard, [(s, args.shards, args.skus, args.days)
-                                                for s in range(args.shards)]))
+        parts = list(pool.map(_forecast_shard, [(str(work), s, args.shards) for s in range(args.shards)]))
     wall = time.perf_counter() - started
+    shutil.rmtree(work, ignore_errors=True)
     peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
     per_prophet = _plain_prophet(args.skus, args.days, args.prophet_sample)
     skus = sum(p[0] for p in parts)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow.parquet as pq
 
 from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
@@ -52,11 +53,20 @@ def shard_config(config: ForecastConfig, shards: int) -> ForecastConfig:
     return config.model_copy(update={"prophet_max_series": -(-config.prophet_max_series // shards)})
 
 
-def _load_inputs(work: Path, shard: int, shards: int) -> ForecastInputs:
-    frames = {name: pd.read_parquet(work / f"{name}.parquet") for name in INPUT_QUERIES}
-    for name, df in frames.items():
-        if "sku" in df.columns and len(df):
-            frames[name] = df[shard_of(df["sku"], shards) == shard].reset_index(drop=True)
+def load_shard_inputs(work: Path, shard: int, shards: int) -> ForecastInputs:
+    """This shard's rows only: the SKU list decides, and Parquet filters the rest at read time
+    so a shard never holds the other shards' demand in memory."""
+    skus = pd.read_parquet(work / "skus.parquet")
+    mine = skus["sku"][shard_of(skus["sku"], shards) == shard].tolist() if len(skus) else []
+
+    def read(name: str) -> pd.DataFrame:
+        path = work / f"{name}.parquet"
+        # an empty export types its columns as null, which a filter cannot compare with strings
+        if not mine or pq.read_metadata(path).num_rows == 0:
+            return pd.read_parquet(path).iloc[0:0]
+        return pd.read_parquet(path, filters=[("sku", "in", mine)])
+
+    frames = {name: read(name) for name in INPUT_QUERIES}
     meta = pd.read_parquet(work / "as_of.parquet")
     return ForecastInputs(as_of=meta["as_of"].iloc[0], country=meta["country"].iloc[0], **frames)
 
@@ -81,7 +91,7 @@ def _shard_op(shard: int, shards: int) -> dg.OpDefinition:
            description=f"Forecast the SKUs whose hash falls in shard {shard} of {shards}.")
     def _forecast(context: dg.OpExecutionContext, work_dir: str) -> str:
         work = Path(work_dir)
-        inputs = _load_inputs(work, shard, shards)
+        inputs = load_shard_inputs(work, shard, shards)
         result = run_forecast(inputs, shard_config(load_config().forecast, shards))
         out = work / f"shard_{shard:02d}"
         out.mkdir(exist_ok=True)
