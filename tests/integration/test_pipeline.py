@@ -32,6 +32,14 @@ def demo(tmp_path_factory):
     return summary, stockpilot, first, second
 
 
+def _copy_of(stockpilot: StockpilotResource, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the demo's landing folder and warehouse, for tests that change them."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "wh.duckdb"
+    shutil.copytree(stockpilot.landing, landing)
+    shutil.copy(stockpilot.warehouse, warehouse)
+    return landing, warehouse
+
+
 def test_first_run_succeeds_and_builds_every_public_table(demo):
     _, _, first, _ = demo
     assert first.success, first.steps
@@ -73,10 +81,7 @@ def test_failed_blocking_check_stops_the_models_downstream(demo, tmp_path):
     """A listing removed from reference data leaves loaded orders pointing nowhere: the blocking
     check on raw.orders fails and the models are not rebuilt on top of it."""
     _, stockpilot, _, _ = demo
-    landing = tmp_path / "landing"
-    shutil.copytree(stockpilot.landing, landing)
-    warehouse = tmp_path / "wh.duckdb"
-    shutil.copy(stockpilot.warehouse, warehouse)
+    landing, warehouse = _copy_of(stockpilot, tmp_path)
     with connect(warehouse, read_only=True) as con:
         channel, listing = con.execute(
             "SELECT channel, listing_sku FROM raw.orders ORDER BY order_id LIMIT 1").fetchone()
@@ -95,10 +100,7 @@ def test_failed_blocking_check_stops_the_models_downstream(demo, tmp_path):
 def test_landing_refresh_job_turns_a_new_order_file_into_a_reservation(demo, tmp_path):
     """What the landing sensor starts: a new pending order reserves stock right away."""
     _, stockpilot, _, _ = demo
-    landing = tmp_path / "landing"
-    shutil.copytree(stockpilot.landing, landing)
-    warehouse = tmp_path / "wh.duckdb"
-    shutil.copy(stockpilot.warehouse, warehouse)
+    landing, warehouse = _copy_of(stockpilot, tmp_path)
     with connect(warehouse, read_only=True) as con:
         channel, listing, sku, location = con.execute("""
             SELECT l.channel, l.listing_sku, l.sku, r.location_id
