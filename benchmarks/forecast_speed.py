@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.forecast import INPUT_QUERIES, load_shard_inputs, shard_config
+from orchestration.forecast import INPUT_QUERIES, load_shard_inputs
 from pipelines.config import load_config
-from pipelines.forecasting import run_forecast
+from pipelines.forecasting import run_forecast, shard_config
 from pipelines.forecasting.synthetic import synthetic_demand
 
 AS_OF = date(2026, 6, 30)

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
-from pipelines.config import ForecastConfig, load_config
-from pipelines.forecasting import ForecastInputs, run_forecast, shard_of
+from pipelines.config import load_config
+from pipelines.forecasting import ForecastInputs, run_forecast, shard_config, shard_of
 from pipelines.reporting.charts import forecast_band_chart
 from pipelines.warehouse import replace_tables
 
@@ -45,12 +45,6 @@ CHART_SKUS = 3
 
 def _work_dir(stockpilot: StockpilotResource, run_id: str) -> Path:
     return Path(stockpilot.warehouse).parent / "work" / "forecast" / run_id
-
-
-def shard_config(config: ForecastConfig, shards: int) -> ForecastConfig:
-    """The config one shard runs with: the Prophet budget is for the whole run, and hashing
-    spreads the top SKUs evenly, so each shard takes its share."""
-    return config.model_copy(update={"prophet_max_series": -(-config.prophet_max_series // shards)})
 
 
 def load_shard_inputs(work: Path, shard: int, shards: int) -> ForecastInputs:

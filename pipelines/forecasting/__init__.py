@@ -7,8 +7,9 @@ from pipelines.forecasting.pipeline import (
     ForecastInputs,
     ForecastResult,
     run_forecast,
+    shard_config,
     shard_of,
 )
 
 __all__ = ["ACCURACY_COLUMNS", "FORECAST_COLUMNS", "ForecastInputs", "ForecastResult", "run_forecast",
-           "shard_of"]
+           "shard_config", "shard_of"]

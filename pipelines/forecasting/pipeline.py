@@ -100,6 +100,12 @@ def shard_of(sku: str | pd.Series, shards: int) -> int | pd.Series:
     return one(sku)
 
 
+def shard_config(config: ForecastConfig, shards: int) -> ForecastConfig:
+    """The config one shard runs with: the Prophet budget is for the whole run, and hashing
+    spreads the top SKUs evenly, so each of ``shards`` shards takes its share (rounded up)."""
+    return config.model_copy(update={"prophet_max_series": -(-config.prophet_max_series // shards)})
+
+
 def _in_scope(inputs: ForecastInputs) -> pd.DataFrame:
     """SKUs that are active or sold in the 365 days up to as_of."""
     skus = inputs.skus.copy()

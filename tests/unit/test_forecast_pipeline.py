@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines.config import ForecastConfig
-from pipelines.forecasting import ForecastInputs, run_forecast, shard_of
+from pipelines.forecasting import ForecastInputs, run_forecast, shard_config, shard_of
 from pipelines.forecasting.candidates import backtest_panel
 from pipelines.forecasting.history import build_panel
 
@@ -252,3 +252,10 @@ def test_shard_of_is_stable_and_in_range():
     shards = shard_of(skus, 7)
     assert shards.between(0, 6).all() and shards.nunique() == 7
     assert shards.tolist() == [shard_of(s, 7) for s in skus]
+
+
+def test_shard_config_splits_the_prophet_budget_over_shards_rounding_up():
+    config = ForecastConfig(prophet_max_series=60)
+    assert shard_config(config, 4).prophet_max_series == 15
+    assert shard_config(config, 7).prophet_max_series == 9
+    assert shard_config(config, 4).horizon_days == config.horizon_days

@@ -49,27 +49,27 @@ def test_weekly_pattern_is_recovered():
     assert forecast[~weekend].mean() == pytest.approx(10, abs=2)
 
 
-def test_promotion_in_horizon_raises_forecast_when_history_shows_uplift():
-    days = 140
+def _promoted_history(days: int = 140) -> tuple[np.ndarray, np.ndarray]:
+    """Four past one-week 20 % promotions doubled sales (10 → 20/day); one is planned in the
+    horizon. Returns (y over the history, promo over history + horizon)."""
     promo = np.zeros(days + HORIZON)
-    # Four past one-week 20 % promotions doubled sales; one is planned in the horizon.
     for start in (20, 50, 80, 110, days + 7):
         promo[start:start + 7] = 0.2
     y = 10 + np.random.default_rng(1).normal(0, 1, days)
     y[promo[:days] > 0] += 10
+    return y, promo
+
+
+def test_promotion_in_horizon_raises_forecast_when_history_shows_uplift():
+    y, promo = _promoted_history()
     forecast = ProphetModel(holidays=False).forecast(_series(y, promo=promo))
-    on_promo = promo[days:] > 0
+    on_promo = promo[len(y):] > 0
     assert forecast[on_promo].mean() == pytest.approx(20, abs=2.5)
     assert forecast[~on_promo].mean() == pytest.approx(10, abs=1.5)
 
 
 def test_promotion_is_ignored_when_switched_off():
-    days = 140
-    promo = np.zeros(days + HORIZON)
-    for start in (20, 50, 80, 110, days + 7):
-        promo[start:start + 7] = 0.2
-    y = 10 + np.random.default_rng(1).normal(0, 1, days)
-    y[promo[:days] > 0] += 10
+    y, promo = _promoted_history()
     forecast = ProphetModel(holidays=False, promo_regressor=False).forecast(_series(y, promo=promo))
     assert forecast.max() - forecast.min() < 5
 
