@@ -40,7 +40,8 @@ def _write_inputs(work: Path, skus: int, days: int) -> None:
     """The Parquet files prepare_forecast_inputs writes, from a synthetic panel."""
     demand, catalogue = synthetic_demand(skus, days, AS_OF, "mixed")
     frames = {"demand": demand, "skus": catalogue, "promotions": EMPTY_PROMOTIONS,
-              "overrides": EMPTY_OVERRIDES, "stockouts": pd.DataFrame(columns=["date", "sku"])}
+              "overrides": EMPTY_OVERRIDES, "stockouts": pd.DataFrame(columns=["date", "sku"]),
+              "stock_reported": pd.DataFrame(columns=["sku", "first_date", "last_date"])}
     for name in INPUT_QUERIES:
         frames[name].to_parquet(work / f"{name}.parquet", index=False)
     pd.DataFrame({"as_of": [AS_OF], "country": ["US"]}).to_parquet(work / "as_of.parquet")

@@ -10,7 +10,8 @@ location per M5 store. Every day with sales becomes one delivered order line of 
 at that week's price, so the pipeline's daily demand equals M5's unit sales. Promotions are
 derived from prices (M5 has no promotion feed): a week priced more than ``PROMO_THRESHOLD`` below
 the item-store's regular price (the highest price of the last ``REGULAR_PRICE_WEEKS`` weeks) is
-a promotion. No stock snapshots: M5 does not record stock, so no day is censored.
+a promotion. No stock snapshots: M5 does not record stock, so only the suspected-stockout rule
+(implausible zero-sale runs, docs/operations.md) censors days.
 
 Usage: python -m benchmarks.m5_landing --data ../shared/data/m5_tiny --out /tmp/m5_landing
 """

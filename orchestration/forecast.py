@@ -39,6 +39,11 @@ INPUT_QUERIES = {
                   "FROM staging.stg_raw__promotions",
     "overrides": "SELECT sku, start_date, end_date, units_per_day, multiplier, note "
                  "FROM staging.stg_raw__forecast_overrides",
+    # spans of consecutive days that snapshots describe (gaps and islands), for the
+    # suspected-stockout rule: only days outside them can be suspected
+    "stock_reported": "SELECT sku, min(date) AS first_date, max(date) AS last_date FROM ("
+                      " SELECT sku, date, date - CAST(row_number() OVER (PARTITION BY sku ORDER BY date)"
+                      " AS INTEGER) AS island FROM marts.fct_daily_stock) GROUP BY sku, island",
 }
 CHART_SKUS = 3
 
@@ -92,6 +97,7 @@ def _shard_op(shard: int, shards: int) -> dg.OpDefinition:
         result.forecast.to_parquet(out / "forecast.parquet", index=False)
         result.accuracy.to_parquet(out / "accuracy.parquet", index=False)
         result.failures.to_parquet(out / "failures.parquet", index=False)
+        result.widening.assign(shard=shard).to_parquet(out / "widening.parquet", index=False)
         context.log.info(f"shard {shard}: {result.accuracy['sku'].nunique()} SKUs forecast, "
                          f"{len(result.failures)} fell back")
         return str(out)
@@ -138,6 +144,7 @@ def _publish_op(shards: int) -> dg.OpDefinition:
         forecast = pd.concat([pd.read_parquet(p / "forecast.parquet") for p in parts], ignore_index=True)
         accuracy = pd.concat([pd.read_parquet(p / "accuracy.parquet") for p in parts], ignore_index=True)
         failures = pd.concat([pd.read_parquet(p / "failures.parquet") for p in parts], ignore_index=True)
+        widening = pd.concat([pd.read_parquet(p / "widening.parquet") for p in parts], ignore_index=True)
         with stockpilot.connect() as con:
             replace_tables(con, "marts", {"demand_forecast": forecast, "forecast_accuracy": accuracy})
         work = parts[0].parent
@@ -158,6 +165,7 @@ def _publish_op(shards: int) -> dg.OpDefinition:
             "dagster/row_count": dg.MetadataValue.int(len(accuracy)),
             "table": dg.MetadataValue.text("marts.forecast_accuracy"),
             "accuracy_by_model": markdown_table(_accuracy_summary(accuracy), max_rows=30),
+            "interval_widening_by_lead": markdown_table(widening, max_rows=40),
             "preview": markdown_table(accuracy),
         })
 

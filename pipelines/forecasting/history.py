@@ -14,6 +14,15 @@ either side (weekly pattern kept), else the mean of the SKU's uncensored days in
 before, else the SKU's uncensored mean; units actually sold that day are a floor (a SKU that
 sold out at noon still sold them). ``observed`` is False on those days, and backtests never
 score them. A day without any snapshot is simply not a stockout.
+
+Suspected stockouts (opt-in, ``SuspectRule.min_run`` > 0): where no snapshot covers a day (sellers who send none, or only the latest),
+a run of zero-sale days that the SKU's own record makes implausible as chance is censored too:
+a run of ``k`` days with ``k >= min_run`` and ``p0 ** k < probability``, where ``p0`` is the
+SKU's share of zero days outside long runs. A regular seller (``p0`` 0.1) is suspected after a
+week without a sale, an intermittent one (``p0`` 0.8) only after a month. Runs longer than
+``max_run`` are taken as real (the item left the range), so a delisted SKU without stock data
+does not keep its old forecast. Days covered by snapshots are never suspected: stock on hand and
+no sale is real zero demand (dead stock), and no stock is already a stockout.
 """
 
 from __future__ import annotations
@@ -28,6 +37,19 @@ import pandas as pd
 IMPUTE_WEEKS = 4
 #: Days before a stockout whose uncensored mean is the fallback imputed value, days.
 IMPUTE_RECENT_DAYS = 28
+#: Zero runs at least this long are left out when estimating a SKU's share of zero days, days.
+LONG_RUN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class SuspectRule:
+    """When a run of zero-sale days without stock data is read as a stockout (module docstring).
+    ``min_run``/``max_run`` in days; ``probability`` the chance below which the run is
+    implausible as ordinary no-sale days. ``min_run`` 0 (the default) switches the rule off."""
+
+    min_run: int = 0
+    max_run: int = 180
+    probability: float = 1e-3
 
 
 @dataclass
@@ -37,6 +59,8 @@ class Panel:
     - ``y``: units/day (n × T), stockout days imputed, 0 outside the history.
     - ``raw``: units/day as recorded (n × T).
     - ``observed``: True on in-history days that were not stockouts (n × T).
+    - ``suspected``: True on days censored as suspected stockouts (n × T, a subset of
+      ``~observed``).
     - ``in_history``: True from each SKU's start to as_of (n × T).
     - ``promo``: discount fraction per day (n × (T + horizon)), max over channels.
     - ``start``: index of each SKU's first history day (``T`` when it starts after as_of).
@@ -52,6 +76,7 @@ class Panel:
     raw: np.ndarray
     observed: np.ndarray
     in_history: np.ndarray
+    suspected: np.ndarray
     promo: np.ndarray
     start: np.ndarray
     launch: np.ndarray
@@ -78,12 +103,15 @@ def _day_index(values: pd.Series, first: pd.Timestamp) -> np.ndarray:
 
 
 def build_panel(skus: pd.DataFrame, demand: pd.DataFrame, stockouts: pd.DataFrame,
-                promotions: pd.DataFrame, as_of: date, horizon: int) -> Panel:
+                promotions: pd.DataFrame, as_of: date, horizon: int,
+                stock_reported: pd.DataFrame | None = None,
+                suspect: SuspectRule = SuspectRule()) -> Panel:
     """Aligned histories of the SKUs in ``skus`` (in that order) up to ``as_of``.
 
     ``demand``: date, sku, units (any further columns ignored; summed over channels/regions).
     ``stockouts``: date, sku. ``promotions``: sku, start_date, end_date (inclusive), discount_pct.
-    ``skus``: sku, category, unit_price, launch_date (may be NULL)."""
+    ``skus``: sku, category, unit_price, launch_date (may be NULL). ``stock_reported``: sku,
+    first_date, last_date: the spans of days snapshots describe (None: no stock data at all)."""
     end = pd.Timestamp(as_of)
     sku_list = skus["sku"].astype(str).to_numpy()
     pos = pd.Index(sku_list)
@@ -120,6 +148,9 @@ def build_panel(skus: pd.DataFrame, demand: pd.DataFrame, stockouts: pd.DataFram
         s = s[(s["date"] >= first) & (s["date"] <= end) & s["sku"].astype(str).isin(pos)]
         censored[pos.get_indexer(s["sku"].astype(str)), _day_index(s["date"], first)] = True
     censored &= in_history
+    known = interval_matrix(stock_reported, pos, first, T, "first_date", "last_date") > 0
+    suspected = suspected_stockouts(raw, in_history, known, suspect) & ~censored
+    censored |= suspected
     observed = in_history & ~censored
     y = np.where(censored, np.maximum(raw, impute_censored(raw, observed)), raw)
     y = np.where(in_history, y, 0.0)
@@ -131,7 +162,7 @@ def build_panel(skus: pd.DataFrame, demand: pd.DataFrame, stockouts: pd.DataFram
         unit_price=pd.to_numeric(skus.get("unit_price", pd.Series(np.nan, index=skus.index)),
                                  errors="coerce").to_numpy(dtype=float),
         dates=dates, horizon=horizon, y=y, raw=raw, observed=observed, in_history=in_history,
-        promo=promo_matrix(promotions, pos, first, T + horizon), start=start, launch=launch,
+        suspected=suspected, promo=promo_matrix(promotions, pos, first, T + horizon), start=start, launch=launch,
     )
 
 
@@ -169,21 +200,62 @@ def impute_censored(raw: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return value
 
 
-def promo_matrix(promotions: pd.DataFrame, pos: pd.Index, first: pd.Timestamp, days: int) -> np.ndarray:
-    """Discount fraction per SKU and day (max over channels of discount_pct / 100), days from
-    ``first`` on."""
+def zero_run_lengths(raw: np.ndarray, in_history: np.ndarray) -> np.ndarray:
+    """For every in-history zero-sale cell, the length of the run of such days it belongs to
+    (0 elsewhere). Vectorised: a run is the cells sharing (row, count of non-zero cells so far)."""
+    n, T = raw.shape
+    zero = (raw <= 0) & in_history
+    run_id = np.cumsum(~zero, axis=1)
+    key = np.arange(n)[:, None] * (T + 1) + run_id
+    _, inverse, counts = np.unique(key[zero], return_inverse=True, return_counts=True)
+    lengths = np.zeros((n, T), dtype=np.int64)
+    lengths[zero] = counts[inverse]
+    return lengths
+
+
+def suspected_stockouts(raw: np.ndarray, in_history: np.ndarray, known: np.ndarray,
+                        rule: SuspectRule) -> np.ndarray:
+    """Zero-sale days without stock data that lie in an implausibly long run (module docstring)."""
+    if rule.min_run <= 0 or not raw.size:
+        return np.zeros(raw.shape, dtype=bool)
+    lengths = zero_run_lengths(raw, in_history)
+    ordinary = in_history & (lengths < LONG_RUN_DAYS)
+    p0 = ((raw <= 0) & ordinary).sum(axis=1) / np.maximum(ordinary.sum(axis=1), 1)
+    with np.errstate(divide="ignore"):
+        needed = np.log(rule.probability) / np.log(np.clip(p0, 1e-9, 1 - 1e-9))
+    threshold = np.maximum(rule.min_run, np.ceil(needed))
+    never_sold = ~(raw > 0).any(axis=1)
+    return ((lengths >= threshold[:, None]) & (lengths <= rule.max_run) & ~known
+            & ~never_sold[:, None])
+
+
+def interval_matrix(frame: pd.DataFrame | None, pos: pd.Index, first: pd.Timestamp, days: int,
+                    start: str = "start_date", end: str = "end_date",
+                    values: np.ndarray | None = None) -> np.ndarray:
+    """SKU × day matrix (days from ``first`` on) holding, on each day of each row's inclusive
+    [start, end] span, the row's value (default 1); the maximum where spans overlap."""
     out = np.zeros((len(pos), days))
-    if promotions is None or not len(promotions):
+    if frame is None or not len(frame):
         return out
-    p = promotions.loc[promotions["sku"].astype(str).isin(pos)]
+    keep = frame["sku"].astype(str).isin(pos).to_numpy()
+    p = frame.loc[keep]
     if not len(p):
         return out
     rows = pos.get_indexer(p["sku"].astype(str))
-    lo = np.clip(_day_index(p["start_date"], first), 0, days)
-    hi = np.clip(_day_index(p["end_date"], first) + 1, 0, days)
-    frac = pd.to_numeric(p["discount_pct"], errors="coerce").fillna(0).to_numpy(dtype=float) / 100.0
+    lo = np.clip(_day_index(p[start], first), 0, days)
+    hi = np.clip(_day_index(p[end], first) + 1, 0, days)
+    value = np.ones(len(p)) if values is None else np.asarray(values, dtype=float)[keep]
     lengths = np.maximum(hi - lo, 0)
     r = np.repeat(rows, lengths)
     t = np.repeat(lo, lengths) + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
-    np.maximum.at(out, (r, t), np.repeat(frac, lengths))
-    return np.clip(out, 0.0, 0.95)
+    np.maximum.at(out, (r, t), np.repeat(value, lengths))
+    return out
+
+
+def promo_matrix(promotions: pd.DataFrame, pos: pd.Index, first: pd.Timestamp, days: int) -> np.ndarray:
+    """Discount fraction per SKU and day (max over channels of discount_pct / 100), days from
+    ``first`` on."""
+    if promotions is None or not len(promotions):
+        return np.zeros((len(pos), days))
+    frac = pd.to_numeric(promotions["discount_pct"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    return np.clip(interval_matrix(promotions, pos, first, days, values=frac / 100.0), 0.0, 0.95)

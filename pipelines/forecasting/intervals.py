@@ -16,8 +16,14 @@ relative residuals e / max(ŷ, 0.1) of its demand class (intermittent: mean inte
 above 1.32 days, Syntetos-Boylan; else smooth), scaled by its own forecast. With no residuals in
 the call at all, a Poisson approximation p50 ± 1.28·√p50 is used.
 
-The same residual quantiles apply over the whole horizon, though errors beyond the backtest
-length (``backtest_days``) tend to be larger: intervals far out are somewhat optimistic.
+Errors grow with the lead time (the level drifts), and the backtest windows are only
+``backtest_days`` long, so beyond them the quantile offsets are widened by a factor per lead
+time calibrated on one extra backtest window as long as the horizon (``horizon_widening``): for
+every scored day of that window, the smallest factor k at which p50 − k·(p50 − p10) … p50 +
+k·(p90 − p50) holds the actual; the factor of a lead bucket is the quantile of k that gives the
+bucket the coverage the same window has over its first ``backtest_days`` days (so k = 1 there),
+never below 1 and never falling with the lead. Pooled per demand class over the SKUs of the call;
+linear between bucket midpoints.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ LEVEL_FLOOR = 0.1
 #: Mean inter-demand interval (days) above which a series counts as intermittent.
 ADI_CUTOFF = 1.32
 Z80 = 1.2816
+#: Fewest scored days in a lead bucket (per class) from which its widening factor is estimated.
+MIN_BUCKET_ROWS = 200
+#: Largest widening factor (a bucket whose actuals no factor covers would otherwise be infinite).
+MAX_WIDENING = 4.0
 
 
 def intermittent(y: np.ndarray, observed: np.ndarray, last_days: int = 365) -> np.ndarray:
@@ -95,3 +105,76 @@ def fit_quantiles(sku_idx: np.ndarray, err: np.ndarray, yhat: np.ndarray, n: int
         rel[k] = (float(np.quantile(pool, 0.1)), float(np.quantile(pool, 0.9))) if len(pool) \
             else (float("nan"), float("nan"))
     return Quantiles(own10, own90, counts >= MIN_OWN_RESIDUALS, rel, klass.astype(bool))
+
+
+@dataclass
+class HorizonWidening:
+    """Quantile widening by lead time: ``factors[klass]`` per bucket of leads ``(lo, hi]``."""
+
+    reference_days: int
+    buckets: list[tuple[int, int]]
+    factors: dict[bool, np.ndarray]
+    table: pd.DataFrame  # demand_class, lead_from, lead_to, scored_days, factor
+
+    @classmethod
+    def none(cls, reference_days: int) -> HorizonWidening:
+        return cls(reference_days, [], {False: np.zeros(0), True: np.zeros(0)},
+                   pd.DataFrame(columns=["demand_class", "lead_from", "lead_to", "scored_days", "factor"]))
+
+    def matrix(self, klass: np.ndarray, horizon: int) -> np.ndarray:
+        """Factor per SKU (rows of ``klass``) and lead day 1 … ``horizon``: 1 up to
+        ``reference_days``, then linear between bucket midpoints, flat after the last."""
+        lead = np.arange(1, horizon + 1, dtype=float)
+        out = np.ones((len(klass), horizon))
+        if not self.buckets:
+            return out
+        mids = [self.reference_days] + [(lo + hi) / 2 for lo, hi in self.buckets]
+        for k in (False, True):
+            curve = np.interp(lead, mids, np.concatenate([[1.0], self.factors[k]]))
+            out[np.asarray(klass, dtype=bool) == k] = curve
+        return out
+
+
+def covering_factor(y: np.ndarray, p50: np.ndarray, p10: np.ndarray, p90: np.ndarray) -> np.ndarray:
+    """Smallest k ≥ 0 with max(0, p50 − k·(p50 − p10)) ≤ y ≤ p50 + k·(p90 − p50), per row
+    (inf when no k does: a zero-width side that the actual falls beyond)."""
+    below, above = np.maximum(p50 - y, 0.0), np.maximum(y - p50, 0.0)
+    # p10 is clipped at 0 and y >= 0, so reaching below p50 down to 0 always suffices
+    lo, hi = np.maximum(p50 - p10, 0.0), np.maximum(p90 - p50, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need_lo = np.where(below > 0, np.where(lo > 0, below / lo, np.inf), 0.0)
+        need_hi = np.where(above > 0, np.where(hi > 0, above / hi, np.inf), 0.0)
+    return np.maximum(need_lo, need_hi)
+
+
+def horizon_widening(lead: np.ndarray, y: np.ndarray, p50: np.ndarray, p10: np.ndarray,
+                     p90: np.ndarray, klass: np.ndarray, reference_days: int, horizon: int
+                     ) -> HorizonWidening:
+    """Calibrate the widening (module docstring) from scored days of one long backtest window:
+    their lead (1 … horizon), actual, and p50/p10/p90 from the ordinary quantiles."""
+    if horizon <= reference_days or not len(lead):
+        return HorizonWidening.none(reference_days)
+    buckets = [(lo, min(lo + reference_days, horizon))
+               for lo in range(reference_days, horizon, reference_days)]
+    k_row = covering_factor(y, p50, p10, p90)
+    klass = np.asarray(klass, dtype=bool)
+    factors: dict[bool, np.ndarray] = {}
+    rows = []
+    for k in (False, True):
+        mine = klass == k
+        if mine.sum() < MIN_BUCKET_ROWS:
+            mine = np.ones(len(klass), dtype=bool)  # too few of this class: pool both
+        ref = mine & (lead <= reference_days)
+        target = float(np.mean(k_row[ref] <= 1.0)) if ref.any() else np.nan
+        values, floor = [], 1.0
+        for lo, hi in buckets:
+            b = mine & (lead > lo) & (lead <= hi)
+            f = floor
+            if b.sum() >= MIN_BUCKET_ROWS and np.isfinite(target):
+                f = min(max(floor, float(np.quantile(k_row[b], target))), MAX_WIDENING)
+            values.append(f)
+            floor = f
+            rows.append(("intermittent" if k else "smooth", lo + 1, hi, int(b.sum()), round(f, 3)))
+        factors[k] = np.array(values)
+    table = pd.DataFrame(rows, columns=["demand_class", "lead_from", "lead_to", "scored_days", "factor"])
+    return HorizonWidening(reference_days, buckets, factors, table)

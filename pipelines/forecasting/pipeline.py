@@ -3,7 +3,8 @@
 Steps (each module's docstring has the detail):
 
 1. ``history``: daily total units per SKU from its first sale (or earlier launch) to as_of,
-   zero-filled, stockout days imputed and marked unobserved.
+   zero-filled, stockout days (snapshots without sellable stock, and suspected stockouts:
+   implausible zero-sale runs on days no snapshot covers) imputed and marked unobserved.
 2. Classify: fewer than ``min_history_days`` days → new-SKU method; no units in the last 365
    days → ``zero_demand``; else backtested. A backtested SKU gets as many of
    ``backtest_windows`` windows of ``backtest_days`` as leave 28 training days before the first
@@ -14,7 +15,9 @@ Steps (each module's docstring has the detail):
    days of history; ``promotions`` multiplies panel forecasts on promoted days in backtests and
    forecasts alike.
 4. Selection: lowest mean RMSSE over the windows (``metrics``), runner-up recorded.
-5. ``intervals``: p10/p90 from the chosen model's backtest residuals. coverage_80 is measured
+5. ``intervals``: p10/p90 from the chosen model's backtest residuals, widened beyond
+   ``backtest_days`` by factors per lead time calibrated on one more window as long as the
+   horizon. coverage_80 is measured
    honestly on the last window with quantiles from the earlier windows only; a SKU with a single
    window (``windows`` = 1 in the accuracy table) has in-sample coverage instead.
 6. ``new_sku``: new and zero-demand SKUs. Category statistics come from the SKUs of the same
@@ -38,8 +41,14 @@ import pandas as pd
 
 from pipelines.config import ForecastConfig
 from pipelines.forecasting import candidates as cand
-from pipelines.forecasting.history import build_panel
-from pipelines.forecasting.intervals import Quantiles, fit_quantiles, intermittent
+from pipelines.forecasting.history import Panel, SuspectRule, build_panel
+from pipelines.forecasting.intervals import (
+    HorizonWidening,
+    Quantiles,
+    fit_quantiles,
+    horizon_widening,
+    intermittent,
+)
 from pipelines.forecasting.metrics import panel_scales
 from pipelines.forecasting.new_sku import SILENT_DAYS, new_sku_forecast, zero_demand_forecast
 from pipelines.forecasting.overrides import apply_overrides
@@ -51,12 +60,18 @@ log = logging.getLogger(__name__)
 
 FORECAST_COLUMNS = ["sku", "level", "level_value", "date", "p10", "p50", "p90", "model", "as_of",
                     "is_overridden", "override_note"]
-ACCURACY_COLUMNS = ["sku", "model", "history_days", "windows", "wape", "rmsse", "mase", "bias",
+ACCURACY_COLUMNS = ["sku", "model", "history_days", "stockout_days", "suspected_stockout_days",
+                    "windows", "wape", "rmsse", "mase", "bias",
                     "coverage_80", "runner_up_model", "runner_up_wape", "runner_up_rmsse",
                     "runner_up_mase", "runner_up_bias", "runner_up_coverage_80", "selection_metric",
                     "as_of"]
 FAILURE_COLUMNS = ["sku", "stage", "error"]
 SELECTION_METRIC = "rmsse"
+#: Backtest windows as long as the horizon that calibrate the interval widening by lead time,
+#: and the most SKUs of a call they are run on (the factors are pooled per demand class, so an
+#: even sample of the SKUs serves as well as all of them at a fraction of the cost).
+LONG_WINDOWS = 2
+LONG_WINDOW_SKUS = 400
 #: Days of recent sales that rank SKUs for the per-series (Prophet) budget.
 PER_SERIES_RANK_DAYS = 90
 #: Method of a SKU with enough history to forecast but none to backtest, or whose every
@@ -75,6 +90,8 @@ class ForecastInputs:
     promotions: pd.DataFrame  # channel, sku, start_date, end_date (inclusive), discount_pct
     overrides: pd.DataFrame  # contract.FORECAST_OVERRIDES columns
     country: str = "US"
+    # sku, first_date, last_date: spans of days the stock snapshots describe (None: no stock data)
+    stock_reported: pd.DataFrame | None = None
 
 
 @dataclass
@@ -86,6 +103,8 @@ class ForecastResult:
     forecast: pd.DataFrame
     accuracy: pd.DataFrame
     failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAILURE_COLUMNS))
+    # intervals.HorizonWidening.table: the quantile widening by lead time this call calibrated
+    widening: pd.DataFrame = field(default_factory=lambda: HorizonWidening.none(0).table)
 
 
 def shard_of(sku: str | pd.Series, shards: int) -> int | pd.Series:
@@ -140,6 +159,13 @@ def _window_stats(g: np.ndarray, n_groups: int, err: np.ndarray, y: np.ndarray, 
             np.bincount(g, np.where(ok, np.abs(y), 0.0), n_groups))
 
 
+def suspect_rule(config: ForecastConfig) -> SuspectRule:
+    """The suspected-stockout rule (``history``) of a forecast configuration."""
+    return SuspectRule(min_run=config.suspected_stockout_min_days,
+                       max_run=config.suspected_stockout_max_days,
+                       probability=config.suspected_stockout_probability)
+
+
 def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool = False, *,
                  per_series_models: Sequence[PerSeriesModel] | None = None) -> ForecastResult:
     """Forecast every in-scope SKU of ``inputs`` for the ``horizon_days`` days after as_of.
@@ -149,7 +175,8 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     as_of = pd.Timestamp(inputs.as_of)
     skus = _in_scope(inputs)
     H, W, bd = config.horizon_days, config.backtest_windows, config.backtest_days
-    panel = build_panel(skus, inputs.demand, inputs.stockouts, inputs.promotions, inputs.as_of, H)
+    panel = build_panel(skus, inputs.demand, inputs.stockouts, inputs.promotions, inputs.as_of, H,
+                        stock_reported=inputs.stock_reported, suspect=suspect_rule(config))
     n, T = panel.n, panel.T
     hist = panel.history_days
     is_new = hist < config.min_history_days
@@ -296,6 +323,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
             layered[i] = False
             model_name[i] = model.name
     q_final = quantiles_of(best, np.ones(len(bt), dtype=bool))
+    widening = _horizon_widening(panel, backtested, best, names, n_panel, q_final, klass, H, bd)
     # Young SKUs (history but no backtest window): flat mean of their last ≤ 28 days.
     short = np.flatnonzero(modelled & ~backtested)
     for i in short:
@@ -306,7 +334,8 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     widen = np.where(layered[:, None], lift, 1.0)
     p50[mod_idx] = p50[mod_idx] * widen[mod_idx]
     rows = np.repeat(mod_idx, H)
-    lo, hi = q_final.bounds(rows, p50[mod_idx].ravel(), widen[mod_idx].ravel())
+    spread = widen[mod_idx] * widening.matrix(klass[mod_idx], H)
+    lo, hi = q_final.bounds(rows, p50[mod_idx].ravel(), spread.ravel())
     p10[mod_idx], p90[mod_idx] = lo.reshape(-1, H), hi.reshape(-1, H)
 
     new_idx = np.flatnonzero(is_new)
@@ -367,6 +396,8 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
         "sku": panel.skus,
         "model": np.where(backtested, name_arr[np.maximum(used_best, 0)], model_name.astype(str)),
         "history_days": hist,
+        "stockout_days": (panel.in_history & ~panel.observed & ~panel.suspected).sum(axis=1),
+        "suspected_stockout_days": panel.suspected.sum(axis=1),
         "windows": windows,
         "wape": pick("wape", best, ok_b), "rmsse": pick("rmsse", best, ok_b),
         "mase": pick("mase", best, ok_b), "bias": pick("bias", best, ok_b),
@@ -379,4 +410,45 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
         "as_of": as_of.date(),
     })[ACCURACY_COLUMNS]
     return ForecastResult(forecast=forecast, accuracy=accuracy,
-                          failures=pd.DataFrame(failures, columns=FAILURE_COLUMNS))
+                          failures=pd.DataFrame(failures, columns=FAILURE_COLUMNS),
+                          widening=widening.table)
+
+
+def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, names: list[str],
+                      n_panel: int, q: Quantiles, klass: np.ndarray, H: int, bd: int) -> HorizonWidening:
+    """Up to ``LONG_WINDOWS`` backtest windows as long as the horizon, the last ending at as_of,
+    for (an even sample of up to ``LONG_WINDOW_SKUS`` of) the SKUs with history for them: each SKU's chosen panel method (the ensemble stands in
+    for a per-series model), with its promotion layer and ordinary quantiles, calibrates how
+    intervals widen with the lead (``intervals.horizon_widening``)."""
+    if H <= bd:
+        return HorizonWidening.none(bd)
+    room = np.where(backtested, (panel.history_days - cand.MIN_TRAIN_DAYS) // H, 0)
+    windows = np.minimum(room, LONG_WINDOWS)
+    eligible = np.flatnonzero(windows > 0)
+    if not len(eligible):
+        return HorizonWidening.none(bd)
+    if len(eligible) > LONG_WINDOW_SKUS:  # an even, deterministic sample
+        keep = eligible[np.linspace(0, len(eligible) - 1, LONG_WINDOW_SKUS).round().astype(int)]
+        windows = np.where(np.isin(np.arange(len(windows)), keep), windows, 0)
+    chosen = np.where(best < n_panel, best, names.index(cand.ENSEMBLE))
+    used = {names[m] for m in chosen[windows > 0]} | set(cand.ENSEMBLE_PARTS)
+    models = [m for m in cand.PANEL_MODELS if m in used]
+    bt = pd.concat([cand.backtest_panel(panel, np.flatnonzero(windows == k), k, H, models=models)
+                    for k in range(1, LONG_WINDOWS + 1) if (windows == k).any()], ignore_index=True)
+    s = bt["sku_idx"].to_numpy(dtype=np.int64)
+    t = bt["t"].to_numpy(dtype=np.int64)
+    cutoff = bt["cutoff"].to_numpy(dtype=np.int64)
+    betas = {c: estimate_beta(panel.y, panel.observed, panel.promo, panel.category, c + 1)
+             for c in np.unique(cutoff)}
+    beta = np.zeros(len(bt))
+    for c, b in betas.items():
+        beta[cutoff == c] = b[s[cutoff == c]]
+    lift = uplift(beta, panel.promo[s, t])
+    columns = [*models, cand.ENSEMBLE]
+    values = bt[columns].to_numpy(dtype=float)
+    column_of = np.array([columns.index(names[m]) if names[m] in columns else -1 for m in range(n_panel)])
+    pred = values[np.arange(len(bt)), column_of[chosen[s]]] * lift
+    p10, p90 = q.bounds(s, pred, lift)
+    scored = panel.observed[s, t]
+    return horizon_widening((t - cutoff)[scored], panel.y[s, t][scored], pred[scored], p10[scored],
+                            p90[scored], klass[s][scored], bd, H)

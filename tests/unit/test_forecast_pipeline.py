@@ -11,7 +11,7 @@ import pytest
 from pipelines.config import ForecastConfig
 from pipelines.forecasting import ForecastInputs, run_forecast, shard_config, shard_of
 from pipelines.forecasting.candidates import backtest_panel
-from pipelines.forecasting.history import build_panel
+from pipelines.forecasting.history import SuspectRule, build_panel
 
 AS_OF = date(2026, 3, 31)  # a Tuesday
 #: Small and fast: 2 windows of 14 days, 28-day horizon, no Prophet.
@@ -31,8 +31,10 @@ def weekly_poisson(n: int, mean: float, seed: int) -> np.ndarray:
 
 def make_inputs(series: dict[str, np.ndarray], *, category: dict[str, str] | None = None,
                 stockouts: list[tuple[date, str]] = (), promotions: pd.DataFrame | None = None,
-                overrides: pd.DataFrame | None = None, extra_skus: tuple[str, ...] = ()) -> ForecastInputs:
-    """Daily units per SKU ending at AS_OF; 70 % sold on amazon/east, 30 % on shopify/west."""
+                overrides: pd.DataFrame | None = None, extra_skus: tuple[str, ...] = (),
+                snapshots_cover: tuple[str, ...] = ()) -> ForecastInputs:
+    """Daily units per SKU ending at AS_OF; 70 % sold on amazon/east, 30 % on shopify/west.
+    ``snapshots_cover``: SKUs whose whole history stock snapshots describe (others have none)."""
     rows = []
     for sku, units in series.items():
         d = days_back(len(units))
@@ -51,6 +53,9 @@ def make_inputs(series: dict[str, np.ndarray], *, category: dict[str, str] | Non
             columns=["channel", "sku", "start_date", "end_date", "discount_pct"]),
         overrides=overrides if overrides is not None else pd.DataFrame(
             columns=["sku", "start_date", "end_date", "units_per_day", "multiplier", "note"]),
+        stock_reported=pd.DataFrame({"sku": list(snapshots_cover),
+                                     "first_date": [days_back(len(series[s]))[0].date() for s in snapshots_cover],
+                                     "last_date": AS_OF}),
     )
 
 
@@ -139,10 +144,50 @@ def test_stockout_period_does_not_drag_the_forecast_down():
     units = weekly_poisson(200, 20, 4)
     units[-21:] = 0  # nothing sellable for the last three weeks
     out = [(d.date(), "S") for d in days_back(21)]
-    censored = total(run_forecast(make_inputs({"S": units}, stockouts=out), FAST, per_series_models=[]), "S")
-    naive = total(run_forecast(make_inputs({"S": units}), FAST, per_series_models=[]), "S")
+    censored = total(run_forecast(make_inputs({"S": units}, stockouts=out, snapshots_cover=("S",)),
+                                  FAST, per_series_models=[]), "S")
+    # snapshots showing stock on those days: the zeros are real demand and drag the level down
+    naive = total(run_forecast(make_inputs({"S": units}, snapshots_cover=("S",)), FAST,
+                               per_series_models=[]), "S")
     assert censored["p50"].mean() == pytest.approx(20, rel=0.2)
     assert naive["p50"].mean() < 10
+
+
+def test_an_implausible_zero_run_without_stock_data_is_a_suspected_stockout():
+    rng = np.random.default_rng(3)
+    regular = weekly_poisson(200, 20, 4)
+    regular[-21:] = 0  # three weeks without a sale, no snapshots at all
+    gap = weekly_poisson(200, 20, 6)
+    gap[100:130] = 0  # a month without a sale mid-history, then selling again
+    intermittent = ((rng.random(200) < 0.15) * (1 + rng.poisson(1.0, 200))).astype(float)
+    intermittent[-10:] = 0  # ten quiet days are ordinary for a SKU that sells one day in seven
+    gone = weekly_poisson(400, 20, 7)
+    gone[-200:] = 0  # silent for longer than suspected_stockout_max_days (180): really gone
+    series = {"S": regular, "G": gap, "I": intermittent, "D": gone}
+    inputs = make_inputs(series)
+    rule = SuspectRule(min_run=7, max_run=180, probability=1e-3)
+    off = build_panel(inputs.skus, inputs.demand, inputs.stockouts, inputs.promotions, AS_OF, 28,
+                      stock_reported=inputs.stock_reported)
+    assert not off.suspected.any()  # the rule is opt-in
+    panel = build_panel(inputs.skus, inputs.demand, inputs.stockouts, inputs.promotions, AS_OF, 28,
+                        stock_reported=inputs.stock_reported, suspect=rule)
+    row = {s: i for i, s in enumerate(panel.skus)}
+    T = panel.T
+    assert panel.suspected[row["S"], T - 21:].all() and panel.suspected[row["S"]].sum() == 21
+    g0 = T - 200
+    assert panel.suspected[row["G"], g0 + 100:g0 + 130].all() and panel.suspected[row["G"]].sum() == 30
+    assert not panel.suspected[row["I"]].any()
+    assert not panel.suspected[row["D"]].any()
+    config = FAST.model_copy(update={"suspected_stockout_min_days": 7})
+    result = run_forecast(inputs, config, per_series_models=[])
+    assert total(result, "S")["p50"].mean() == pytest.approx(20, rel=0.2)
+    acc = result.accuracy.set_index("sku")
+    assert acc.loc["S", "suspected_stockout_days"] == 21 and acc.loc["S", "stockout_days"] == 0
+    # the same zeros on days snapshots describe are real: stock was there and nothing sold
+    covered = make_inputs({"S": regular}, snapshots_cover=("S",))
+    panel = build_panel(covered.skus, covered.demand, covered.stockouts, covered.promotions, AS_OF, 28,
+                        stock_reported=covered.stock_reported, suspect=rule)
+    assert not panel.suspected.any()
 
 
 def test_a_day_without_snapshots_is_not_a_stockout():
