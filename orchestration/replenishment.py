@@ -1,0 +1,121 @@
+"""Replenishment asset: thresholds, tonight's transfer orders, regional placement and purchase
+suggestions, from the forecast and the stock picture (``pipelines.replenishment``)."""
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.metadata import markdown_table
+from orchestration.resources import DUCKDB_POOL, StockpilotResource
+from pipelines.config import load_config
+from pipelines.replenishment import ReplenishmentInputs, ReplenishmentPlan, plan_replenishment
+from pipelines.warehouse import replace_tables
+
+#: What the plan reads (dbt models and the forecast), so it runs after them and they are its lineage.
+UPSTREAM = (
+    dg.AssetKey(["marts", "demand_forecast"]),
+    dg.AssetKey(["marts", "inventory_position"]),
+    dg.AssetKey(["marts", "in_transit"]),
+    dg.AssetKey(["marts", "dim_location"]),
+    dg.AssetKey(["marts", "dim_sku"]),
+    dg.AssetKey(["marts", "fct_daily_demand"]),
+    dg.AssetKey(["intermediate", "int_demand_components"]),
+    dg.AssetKey(["staging", "stg_raw__lanes"]),
+)
+#: Name → SQL; {as_of}, {abc_days} and {fulfilment_days} are filled in from the run and config.
+INPUT_QUERIES = {
+    "forecast": "SELECT sku, level, level_value, date, p10, p50, p90 FROM marts.demand_forecast "
+                "WHERE level IN ('total', 'region')",
+    "positions": "SELECT sku, location_id, on_hand, reserved, unsellable, available, inbound, inbound_planned "
+                 "FROM marts.inventory_position",
+    "in_transit": "SELECT shipment_id, sku, quantity, origin_id, destination_id, mode, status, days_late "
+                  "FROM marts.in_transit",
+    "locations": "SELECT location_id, location_type, region, capacity_units FROM marts.dim_location",
+    "lanes": "SELECT origin_id, destination_id, mode, transit_days, transit_days_std, cost_per_unit, lane_status, "
+             "order_cost, co2e_kg_per_unit FROM staging.stg_raw__lanes",
+    "skus": "SELECT sku, unit_cost, unit_price, case_pack, moq, supplier_id, production_lead_time_days, sku_status "
+            "FROM marts.dim_sku",
+    "revenue": "SELECT sku, sum(revenue) AS revenue FROM marts.fct_daily_demand "
+               "WHERE date > DATE '{as_of}' - {abc_days} GROUP BY sku",
+    "fulfilment": "SELECT sku, region, location_id, sum(units) AS units FROM intermediate.int_demand_components "
+                  "WHERE order_date > DATE '{as_of}' - {fulfilment_days} AND location_id IS NOT NULL "
+                  "GROUP BY sku, region, location_id",
+}
+DESCRIPTIONS = {
+    "replenishment_targets": "Per SKU × customer-facing location: lead time, demand over lead time + review, "
+                             "safety stock, reorder point, order-up-to, position, days of cover, projected "
+                             "stockout and whether it needs replenishment, with the reason.",
+    "transfer_orders": "Tonight's transfers from upstream warehouses to locations below their reorder point: "
+                       "source, lane, quantity in case packs, arrival, cost, CO2e, fallbacks for delayed lanes.",
+    "regional_placement": "How stock arriving at each entry point (in transit, planned, suggested purchases) "
+                          "splits across the customer-facing locations it serves, by forecast demand.",
+    "purchase_suggestions": "Per SKU and supplier: network position below the network reorder point → quantity "
+                            "(MOQ, case packs), order-by date, expected arrival, split and the reason.",
+}
+
+
+def read_inputs(con, abc_days: int, fulfilment_days: int) -> ReplenishmentInputs:
+    as_of = con.execute("SELECT as_of FROM intermediate.int_as_of").fetchone()[0]
+    frames = {name: con.execute(sql.format(as_of=as_of.isoformat(), abc_days=int(abc_days),
+                                           fulfilment_days=int(fulfilment_days))).df()
+              for name, sql in INPUT_QUERIES.items()}
+    return ReplenishmentInputs(as_of=as_of, **frames)
+
+
+def _metadata(plan: ReplenishmentPlan) -> dict[str, dict]:
+    t, tr, pl, ps = (plan.targets, plan.transfer_orders, plan.regional_placement, plan.purchase_suggestions)
+    fallbacks = tr[tr["is_fallback"].astype(bool)] if len(tr) else tr
+    urgent = ps[ps["is_urgent"].astype(bool)] if len(ps) else ps
+    return {
+        "replenishment_targets": {
+            "needs_replenishment": int(t["needs_replenishment"].sum()) if len(t) else 0,
+            "by_location": markdown_table(
+                t.groupby("location_id").agg(rows=("sku", "size"), needs=("needs_replenishment", "sum"),
+                                             lead_time_days=("lead_time_days", "mean")).round(1).reset_index()
+                if len(t) else pd.DataFrame(), max_rows=30),
+            "preview": markdown_table(t[t["needs_replenishment"]] if len(t) else t),
+        },
+        "transfer_orders": {
+            "units": int(tr["quantity"].sum()) if len(tr) else 0,
+            "fallbacks": len(fallbacks),
+            "cost": float(tr["cost"].sum()) if len(tr) else 0.0,
+            "co2e_kg": float(tr["co2e_kg"].sum()) if len(tr) else 0.0,
+            "fallback_orders": markdown_table(fallbacks, max_rows=20),
+            "preview": markdown_table(tr),
+        },
+        "regional_placement": {
+            "preview": markdown_table(pl[pl["incoming_units"] > 0] if len(pl) else pl),
+        },
+        "purchase_suggestions": {
+            "urgent": len(urgent),
+            "purchase_value": float(ps["purchase_value"].sum()) if len(ps) else 0.0,
+            "urgent_orders": markdown_table(urgent, max_rows=20),
+            "preview": markdown_table(ps),
+        },
+    }
+
+
+@dg.multi_asset(
+    name="replenishment_plan",
+    specs=[dg.AssetSpec(key=dg.AssetKey(["marts", name]), group_name="replenishment", kinds={"python", "duckdb"},
+                        description=text, deps=list(UPSTREAM))
+           for name, text in DESCRIPTIONS.items()],
+    pool=DUCKDB_POOL,
+)
+def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: StockpilotResource):
+    """Read the marts, plan, and replace the four tables in one transaction (always one night's plan)."""
+    cfg = load_config().replenishment
+    with stockpilot.connect(read_only=True) as con:
+        inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days)
+    plan = plan_replenishment(inputs, cfg)
+    tables = plan.tables()
+    with stockpilot.connect() as con:
+        replace_tables(con, "marts", tables)
+    extra = _metadata(plan)
+    for name, df in tables.items():
+        context.log.info(f"marts.{name}: {len(df)} rows")
+        yield dg.MaterializeResult(asset_key=dg.AssetKey(["marts", name]), metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(df)),
+            "table": dg.MetadataValue.text(f"marts.{name}"),
+            "as_of": inputs.as_of.isoformat(),
+            **extra[name],
+        })

@@ -1,0 +1,183 @@
+"""Dynamic reorder thresholds per SKU and customer-facing location (``marts.replenishment_targets``).
+
+For each SKU × customer-facing location (fc, warehouse, store) with forecast demand or stock:
+
+- lead time L and its spread σL: the location's usual transfer lane (``lanes``), or, for a
+  location supplied only by purchases, the SKU's production lead time plus the cheapest lane
+  from its supplier; review period R: ``transfer_review_days`` or ``purchase_review_days``;
+- demand over L + R: the location's daily forecast summed over the next L + R days, so a coming
+  peak raises the threshold as soon as it enters that window; its spread from the forecast band;
+- safety stock z·sqrt((L + R)·σd² + d²·σL²) at the service level of the SKU's ABC class, reorder
+  point = demand over L + R + safety stock, order-up-to = reorder point + the forecast demand of
+  the ``*_cover_days`` after that window (min/max rule); all three rounded up to whole units;
+- inventory position = available (on hand − reserved − unsellable) + inbound + inbound planned:
+  what is already on its way is never ordered twice;
+- days of cover and projected stockout date against the daily forecast;
+- needs_replenishment: position below the reorder point, for an active SKU with forecast demand
+  at the location. Discontinued SKUs and locations without demand never need it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from pipelines.config import ReplenishmentConfig
+from pipelines.replenishment import policy
+from pipelines.replenishment.demand import CUSTOMER_FACING_TYPES, DemandCube
+from pipelines.replenishment.schema import TARGETS, conform
+from pipelines.replenishment.words import num, pct
+
+POSITION_FIGURES = ["on_hand", "reserved", "unsellable", "available", "inbound", "inbound_planned"]
+
+
+def _whole(x: np.ndarray) -> np.ndarray:
+    """Up to whole units; float noise (1e-12 above a whole number) does not add one."""
+    return np.ceil(np.round(np.clip(x, 0.0, None), 6)).astype(np.int64)
+
+
+def inventory_position(positions: pd.DataFrame) -> pd.Series:
+    """available + inbound + inbound_planned, units (unsellable units cannot be sold)."""
+    return positions["available"] + positions["inbound"] + positions["inbound_planned"]
+
+
+def target_rows(cube: DemandCube, positions: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
+    """The (sku, location_id) pairs that get a threshold: forecast demand there, or stock."""
+    demand = cube.location_p50.sum(axis=2)
+    s_idx, l_idx = np.nonzero(demand > 0)
+    pairs = pd.DataFrame({"sku": cube.skus[s_idx], "location_id": cube.locations[l_idx]})
+    facing = locations.loc[locations["location_type"].isin(CUSTOMER_FACING_TYPES), "location_id"]
+    stocked = positions.loc[positions["location_id"].isin(facing), ["sku", "location_id"]]
+    rows = pd.concat([pairs, stocked], ignore_index=True).drop_duplicates()
+    return rows.sort_values(["sku", "location_id"], kind="stable").reset_index(drop=True)
+
+
+def row_forecasts(cube: DemandCube, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(p50, σ) daily arrays (row, day) of each (sku, location_id) row; zeros without a forecast."""
+    s = cube.skus.get_indexer(rows["sku"])
+    loc = cube.locations.get_indexer(rows["location_id"])
+    ok = (s >= 0) & (loc >= 0)
+    p50 = np.zeros((len(rows), cube.horizon))
+    sigma = np.zeros((len(rows), cube.horizon))
+    p50[ok] = cube.location_p50[s[ok], loc[ok]]
+    sigma[ok] = cube.location_sigma[s[ok], loc[ok]]
+    return p50, sigma
+
+
+def protection(p50: np.ndarray, sigma: np.ndarray, lead_time, lead_time_std, review, cover_days,
+               service_level) -> dict[str, np.ndarray]:
+    """Threshold figures for rows of daily forecasts (units/day) and times (days)."""
+    window = np.asarray(lead_time, dtype=float) + np.asarray(review, dtype=float)
+    lead_time_demand = policy.cumulative_demand(p50, window)
+    variance = policy.cumulative_demand(sigma**2, window)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        daily = np.where(window > 0, lead_time_demand / window, p50[:, 0])
+        daily_std = np.where(window > 0, np.sqrt(variance / window), sigma[:, 0])
+    ss = policy.safety_stock(service_level, daily, daily_std, lead_time, lead_time_std, review)
+    rop = policy.reorder_point(service_level, daily, daily_std, lead_time, lead_time_std, review)
+    cycle = policy.cumulative_demand(p50, window + np.asarray(cover_days, dtype=float)) - lead_time_demand
+    return {"forecast_daily_units": daily, "demand_std_daily": daily_std, "lead_time_demand": lead_time_demand,
+            "safety_stock": _whole(ss), "reorder_point": _whole(rop), "order_up_to": _whole(rop + cycle)}
+
+
+#: Stock lasting longer than this has no projected stockout date (days).
+MAX_STOCKOUT_DAYS = 3650
+
+
+def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tuple[np.ndarray, np.ndarray]:
+    """(days of cover, NaN when never used up; projected stockout date, NaT then or when the
+    position lasts more than MAX_STOCKOUT_DAYS)."""
+    cover = policy.days_of_cover(position, p50)
+    stockout = policy.projected_stockout_date(position, p50, as_of)
+    stockout = np.where(cover <= MAX_STOCKOUT_DAYS, stockout, np.datetime64("NaT"))
+    return np.where(np.isfinite(cover), cover, np.nan), stockout
+
+
+def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame, locations: pd.DataFrame,
+                  usual_lanes: pd.DataFrame, supplier_lanes: pd.DataFrame, abc: pd.Series,
+                  levels: pd.Series, cfg: ReplenishmentConfig) -> pd.DataFrame:
+    """``marts.replenishment_targets`` (columns schema.TARGETS; rules in the module docstring).
+
+    ``usual_lanes``: lanes.usual_transfer_lanes; ``supplier_lanes``: lanes.cheapest_supplier_lanes
+    (both annotated by lanes.lane_delays); ``abc`` and ``levels``: class and service level by sku.
+    """
+    rows = target_rows(cube, positions, locations)
+    loc_info = locations.set_index("location_id")
+    rows["location_type"] = rows["location_id"].map(loc_info["location_type"])
+    rows["region"] = rows["location_id"].map(loc_info["region"])
+    sku_info = skus.set_index("sku")
+    rows["sku_status"] = rows["sku"].map(sku_info["sku_status"]).fillna("active")
+    rows["supplier_id"] = rows["sku"].map(sku_info["supplier_id"])
+    production = rows["sku"].map(sku_info["production_lead_time_days"]).fillna(0).to_numpy(dtype=float)
+    rows["abc_class"] = rows["sku"].map(abc).fillna("C")
+    rows["service_level"] = rows["sku"].map(levels).fillna(cfg.service_levels.C)
+
+    usual = usual_lanes.set_index("destination_id")
+    has_transfer = rows["location_id"].isin(usual.index).to_numpy()
+    sup = rows[["supplier_id", "location_id"]].merge(
+        supplier_lanes.rename(columns={"origin_id": "supplier_id", "destination_id": "location_id"}),
+        on=["supplier_id", "location_id"], how="left")
+    has_purchase = ~has_transfer & sup["mode"].notna().to_numpy()
+    rows["replenished_by"] = np.where(has_transfer, "transfer", np.where(has_purchase, "purchase", "none"))
+    rows["source_id"] = np.where(has_transfer, rows["location_id"].map(usual["origin_id"]),
+                                 np.where(has_purchase, rows["supplier_id"], None))
+    rows["mode"] = np.where(has_transfer, rows["location_id"].map(usual["mode"]),
+                            np.where(has_purchase, sup["mode"], None))
+    transfer_lt = rows["location_id"].map(usual["expected_transit_days"]).to_numpy(dtype=float)
+    transfer_sd = rows["location_id"].map(usual["transit_days_std"]).to_numpy(dtype=float)
+    purchase_lt = production + sup["expected_transit_days"].to_numpy(dtype=float)
+    purchase_sd = sup["transit_days_std"].to_numpy(dtype=float)
+    rows["lead_time_days"] = np.where(has_transfer, transfer_lt, np.where(has_purchase, purchase_lt, 0.0))
+    rows["lead_time_std_days"] = np.where(has_transfer, transfer_sd, np.where(has_purchase, purchase_sd, 0.0))
+    rows["review_period_days"] = np.where(has_purchase, cfg.purchase_review_days, cfg.transfer_review_days)
+    cover_days = np.where(has_purchase, cfg.purchase_cover_days, cfg.transfer_cover_days)
+
+    p50, sigma = row_forecasts(cube, rows)
+    figures = protection(p50, sigma, rows["lead_time_days"].to_numpy(), rows["lead_time_std_days"].to_numpy(),
+                         rows["review_period_days"].to_numpy(), cover_days, rows["service_level"].to_numpy())
+    for name, values in figures.items():
+        rows[name] = values
+
+    stock = rows[["sku", "location_id"]].merge(positions[["sku", "location_id", *POSITION_FIGURES]],
+                                               on=["sku", "location_id"], how="left")
+    for col in POSITION_FIGURES:
+        rows[col] = stock[col].fillna(0).astype(np.int64).to_numpy()
+    rows["inventory_position"] = inventory_position(rows)
+    position = rows["inventory_position"].to_numpy(dtype=float)
+    cover, stockout = cover_and_stockout(position, p50, cube.as_of)
+    rows["days_of_cover"] = np.round(cover, 1)
+    rows["projected_stockout_date"] = stockout
+
+    active = rows["sku_status"].ne("discontinued").to_numpy()
+    has_demand = p50.sum(axis=1) > 0
+    below = position < rows["reorder_point"].to_numpy()
+    rows["needs_replenishment"] = active & has_demand & below
+    rows["reason"] = _reasons(rows, active, has_demand, below)
+    rows.insert(0, "as_of", cube.as_of)
+    for col in ("forecast_daily_units", "demand_std_daily", "lead_time_demand"):
+        rows[col] = rows[col].round(3)
+    return conform(rows, TARGETS)
+
+
+def _reasons(rows: pd.DataFrame, active: np.ndarray, has_demand: np.ndarray, below: np.ndarray) -> np.ndarray:
+    pos = num(rows["inventory_position"])
+    rop = num(rows["reorder_point"])
+    threshold = ("reorder point " + rop + " = " + num(rows["lead_time_demand"], 1) + " units over "
+                 + num(rows["lead_time_days"], 1) + "-day lead time + " + num(rows["review_period_days"], 1)
+                 + "-day review + safety stock " + num(rows["safety_stock"]) + " (class "
+                 + rows["abc_class"] + ", " + pct(rows["service_level"]) + " service)")
+    how = np.select(
+        [rows["replenished_by"].eq("transfer"), rows["replenished_by"].eq("purchase")],
+        ["transfer from " + rows["source_id"].fillna(""),
+         "covered by the network purchase from " + rows["source_id"].fillna("")],
+        "no lane reaches " + rows["location_id"])
+    cover = np.where(rows["days_of_cover"].isna(), "no demand uses it up",
+                     num(rows["days_of_cover"], 1) + " days of cover")
+    order = ("position " + pos + " < " + threshold + ": order up to " + num(rows["order_up_to"]) + ", " + how)
+    fine = "position " + pos + " ≥ " + threshold + "; " + cover
+    return np.select(
+        [~active, ~has_demand, below],
+        ["discontinued: not replenished", "no forecast demand here: not replenished", order],
+        fine)
