@@ -1,0 +1,184 @@
+"""Copying the warehouse's ``marts`` tables to a BI database named by a SQLAlchemy URL.
+
+Each table is replaced in ONE transaction of the target database with a ``_published_at``
+column, so a dashboard sees the old table or the new one, never half of one:
+
+- when the target table already has exactly the columns (names, order and types) being
+  published, its rows are deleted and the new ones loaded (``in_place``): views a BI user built
+  on it keep working, and PostgreSQL readers keep reading the old rows until the commit;
+- otherwise the rows are loaded into a staging table that then replaces the target (drop and
+  rename, ``swapped``). PostgreSQL, SQLite and most servers run DDL inside transactions.
+
+The row count in the target is checked against the warehouse before the commit. Rows travel in
+batches of ``chunk_rows``: PostgreSQL takes them through ``COPY`` (CSV written by pyarrow), any
+other database through ``executemany`` inserts.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+PUBLISHED_AT = "_published_at"
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    table: str
+    rows: int
+    method: str  # in_place or swapped
+    seconds: float
+
+
+def bi_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a bare ``postgresql://`` URL uses psycopg 3 (the driver installed)."""
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed)
+
+
+def masked_url(url: str | sa.URL) -> str:
+    """The URL with its password replaced by ***, for logs and metadata."""
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def warehouse_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [schema]).fetchall()]
+
+
+def _sa_type(duck_type: str) -> tuple[sa.types.TypeEngine, bool]:
+    """(SQLAlchemy type, True when the value travels as text: nested and exotic types)."""
+    t = duck_type.upper()
+    simple = {
+        "BOOLEAN": sa.Boolean(), "TINYINT": sa.SmallInteger(), "SMALLINT": sa.SmallInteger(),
+        "INTEGER": sa.Integer(), "BIGINT": sa.BigInteger(), "UTINYINT": sa.SmallInteger(),
+        "USMALLINT": sa.Integer(), "UINTEGER": sa.BigInteger(), "UBIGINT": sa.Numeric(20, 0),
+        "HUGEINT": sa.Numeric(38, 0), "DOUBLE": sa.Double(), "FLOAT": sa.Float(24), "REAL": sa.Float(24),
+        "VARCHAR": sa.Text(), "DATE": sa.Date(), "TIMESTAMP": sa.DateTime(), "TIMESTAMP_NS": sa.DateTime(),
+        "TIMESTAMP_MS": sa.DateTime(), "TIMESTAMP_S": sa.DateTime(),
+        "TIMESTAMP WITH TIME ZONE": sa.DateTime(timezone=True), "TIME": sa.Time(),
+    }
+    if t in simple:
+        return simple[t], False
+    if t.startswith("DECIMAL"):
+        precision, scale = (int(x) for x in t[t.index("(") + 1:t.index(")")].split(","))
+        return sa.Numeric(precision, scale), False
+    return sa.Text(), True  # LIST, STRUCT, MAP, JSON, UUID, INTERVAL, BLOB ...: their text form
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, sa.types.TypeEngine, str]]:
+    """(name, SQLAlchemy type, DuckDB select expression) per column, plus ``_published_at``."""
+    out = []
+    for name, duck_type, *_ in con.execute(f'DESCRIBE {schema}."{table}"').fetchall():
+        sa_type, as_text = _sa_type(duck_type)
+        quoted = '"' + name.replace('"', '""') + '"'
+        out.append((name, sa_type, f"CAST({quoted} AS VARCHAR) AS {quoted}" if as_text else quoted))
+    return out
+
+
+def _batches(con: duckdb.DuckDBPyConnection, schema: str, table: str, select: list[str], published_at: datetime,
+             chunk_rows: int):
+    stamp = published_at.isoformat()
+    relation = con.sql(f"SELECT {', '.join(select)}, TIMESTAMPTZ '{stamp}' AS {PUBLISHED_AT} "
+                       f'FROM {schema}."{table}"')
+    # DuckDB 2 names it to_arrow_reader, 1.x fetch_arrow_reader
+    reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    yield from reader(chunk_rows)
+
+
+def _same_columns(conn: sa.Connection, target: sa.Table) -> bool:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(target.name, schema=target.schema):
+        return False
+    existing = inspector.get_columns(target.name, schema=target.schema)
+    if [c["name"] for c in existing] != [c.name for c in target.columns]:
+        return False
+    dialect = conn.dialect
+    return all(str(e["type"].compile(dialect=dialect)) == str(c.type.compile(dialect=dialect))
+               for e, c in zip(existing, target.columns, strict=True))
+
+
+def _copy_postgres(conn: sa.Connection, table: sa.Table, batches) -> int:
+    """COPY the batches into ``table`` on the transaction's own psycopg connection."""
+    preparer = conn.dialect.identifier_preparer
+    name = preparer.format_table(table)
+    columns = ", ".join(preparer.quote(c.name) for c in table.columns)
+    raw = conn.connection.driver_connection
+    rows = 0
+    with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        for batch in batches:
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buffer, pacsv.WriteOptions(include_header=False))
+            copy.write(buffer.getvalue())
+            rows += batch.num_rows
+    return rows
+
+
+def _insert_generic(conn: sa.Connection, table: sa.Table, batches) -> int:
+    rows = 0
+    for batch in batches:
+        records = batch.to_pylist()
+        if records:
+            conn.execute(table.insert(), records)
+        rows += batch.num_rows
+    return rows
+
+
+def publish_table(con: duckdb.DuckDBPyConnection, engine: sa.Engine, table: str, published_at: datetime,
+                  source_schema: str = "marts", target_schema: str | None = "marts",
+                  chunk_rows: int = 100_000) -> PublishedTable:
+    """Replace ``target_schema.table`` in the BI database with ``source_schema.table`` of the
+    warehouse plus ``_published_at``, in one transaction."""
+    started = time.monotonic()
+    if engine.dialect.name == "sqlite":
+        target_schema = None  # SQLite has no schemas (only attached databases)
+    columns = _columns(con, source_schema, table)
+    metadata = sa.MetaData()
+    target = sa.Table(table, metadata, *[sa.Column(n, t) for n, t, _ in columns],
+                      sa.Column(PUBLISHED_AT, sa.DateTime(timezone=True)), schema=target_schema)
+    expected = con.execute(f'SELECT count(*) FROM {source_schema}."{table}"').fetchall()[0][0]
+    batches = _batches(con, source_schema, table, [s for *_, s in columns], published_at, chunk_rows)
+    load = _copy_postgres if engine.dialect.name == "postgresql" else _insert_generic
+    with engine.begin() as conn:
+        if target_schema and engine.dialect.name == "postgresql":
+            conn.execute(sa.schema.CreateSchema(target_schema, if_not_exists=True))
+        if _same_columns(conn, target):
+            conn.execute(target.delete())
+            rows = load(conn, target, batches)
+            method = "in_place"
+        else:
+            staging_name = f"_{table}__staging"[:63]
+            staging = sa.Table(staging_name, metadata, *[sa.Column(c.name, c.type) for c in target.columns],
+                               schema=target_schema)
+            staging.drop(conn, checkfirst=True)
+            staging.create(conn)
+            rows = load(conn, staging, batches)
+            target.drop(conn, checkfirst=True)
+            preparer = conn.dialect.identifier_preparer
+            conn.execute(sa.text(f"ALTER TABLE {preparer.format_table(staging)} "
+                                 f"RENAME TO {preparer.quote(table)}"))
+            method = "swapped"
+        landed = conn.execute(sa.select(sa.func.count()).select_from(target)).scalar_one()
+        if landed != expected or rows != expected:
+            raise RuntimeError(f"publishing {table}: {expected} rows in the warehouse, {landed} in the target; "
+                               "rolled back")
+    return PublishedTable(table=table, rows=int(expected), method=method,
+                          seconds=round(time.monotonic() - started, 2))
+
+
+def publish_marts(con: duckdb.DuckDBPyConnection, engine: sa.Engine, published_at: datetime,
+                  tables: list[str] | None = None, target_schema: str | None = "marts",
+                  chunk_rows: int = 100_000) -> list[PublishedTable]:
+    """Publish every ``marts`` table (or ``tables``), each in its own transaction."""
+    names = tables if tables is not None else warehouse_tables(con)
+    return [publish_table(con, engine, name, published_at, target_schema=target_schema, chunk_rows=chunk_rows)
+            for name in names]
