@@ -15,6 +15,8 @@ from pipelines import contract
 
 #: File types read as feed data; anything else in a feed folder is reported and ignored.
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
+#: Besides those, marketplace reports may come as JSON (Amazon's AWD inventory API response).
+REPORT_SUFFIXES = DATA_SUFFIXES + (".json",)
 #: Suffixes of files still being copied by an export or a sync client.
 IN_PROGRESS_SUFFIXES = (".tmp", ".part")
 
@@ -50,11 +52,12 @@ class LandingScan:
     ignored: list[LandingNotice] = field(default_factory=list)
 
 
-def scan_folder(landing_root: Path, folder: str) -> LandingScan:
+def scan_folder(landing_root: Path, folder: str, suffixes: tuple[str, ...] | None = DATA_SUFFIXES) -> LandingScan:
     """Data files under ``<landing_root>/<folder>/`` and its sub-folders.
 
     Hidden files and folders (``.``-prefixed) and files ending in ``.tmp``/``.part`` are skipped
-    silently: they are expected in a drop folder. A missing folder is an empty scan.
+    silently: they are expected in a drop folder. A missing folder is an empty scan. Files of
+    other types than ``suffixes`` are listed as ignored (``None``: every file is a data file).
     """
     root = Path(landing_root).resolve()
     scan = LandingScan()
@@ -86,7 +89,7 @@ def scan_folder(landing_root: Path, folder: str) -> LandingScan:
             if not path.resolve().is_relative_to(root):
                 scan.refused.append(LandingNotice(relative, "resolves outside the landing folder, refused"))
                 continue
-            if not name.lower().endswith(DATA_SUFFIXES):
+            if suffixes is not None and not name.lower().endswith(suffixes):
                 scan.ignored.append(
                     LandingNotice(relative, f"not a data file ({', '.join(DATA_SUFFIXES)}), ignored")
                 )
@@ -105,8 +108,9 @@ def landing_files(landing_root: Path) -> list[Path]:
     Paths are under ``landing_root`` as given, so callers can take them relative to it.
     """
     paths = []
-    for folder in sorted({feed.landing_folder for feed in contract.ALL_FEEDS}):
-        for file in scan_folder(landing_root, folder).files:
+    for folder in sorted({feed.landing_folder for feed in contract.ALL_FEEDS} | {contract.INBOX_FOLDER}):
+        suffixes = DATA_SUFFIXES if folder == "reference" else REPORT_SUFFIXES
+        for file in scan_folder(landing_root, folder, suffixes).files:
             if folder != "reference" or reference_table_of(file.relative):
                 paths.append(Path(landing_root) / file.relative)
     return paths
@@ -141,6 +145,13 @@ def read_confined(file: LandingFile) -> bytes:
     fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
         return handle.read()
+
+
+def read_head(file: LandingFile, size: int) -> bytes:
+    """The file's first ``size`` bytes, refusing a link as ``read_confined`` does."""
+    fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(size)
 
 
 def sha256_of(data: bytes) -> str:

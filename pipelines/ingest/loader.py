@@ -21,10 +21,17 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from pipelines import contract
-from pipelines.ingest import validation
+from pipelines.config import AdaptersConfig
+from pipelines.ingest import inbox, validation
+from pipelines.ingest.adapters.loading import ADAPTER_KEY, retry_frame, translate_file
+from pipelines.ingest.adapters.locations import LocationDirectory
+from pipelines.ingest.adapters.reading import is_json, is_parquet
 from pipelines.ingest.landing import (
+    DATA_SUFFIXES,
+    REPORT_SUFFIXES,
     LandingFile,
     LandingNotice,
+    LandingScan,
     newest_first,
     read_confined,
     reference_table_of,
@@ -51,6 +58,8 @@ class _FileOutcome:
     warnings: list[str] = field(default_factory=list)
     reject_reason: str = ""
     reject_columns: str = ""
+    #: The format the file was read as (raw._loaded_files.read_as).
+    read_as: str = "landing contract"
 
 
 def ingest_feed(
@@ -59,11 +68,15 @@ def ingest_feed(
     feed: contract.Feed,
     timezone: str = "UTC",
     now: datetime | None = None,
+    adapters: AdaptersConfig | None = None,
 ) -> LoadReport:
-    """Load new files of ``<landing_root>/<feed>/`` into raw.<feed>, bad rows into quarantine.<feed>.
+    """Load new files of ``<landing_root>/<feed>/`` into raw.<feed>, bad rows into quarantine.<feed>,
+    together with the marketplace reports for the feed found in the inbox or another feed folder
+    (and, in the inbox, contract files of the feed), recognised by their header.
 
     First releases quarantined rows whose missing references have arrived since. ``now`` (UTC) is
-    the load time stamped on rows and the end of the plausible-date window.
+    the load time stamped on rows and the end of the plausible-date window. ``adapters`` says
+    which locations and channels reports stand for (``pipelines.ingest.adapters.locations``).
     """
     now = now or datetime.now(UTC)
     if feed.reference:
@@ -75,26 +88,63 @@ def ingest_feed(
     loaded_at = _utc_naive(now)
     ensure_tables(con, feed)
     report = LoadReport(feed.name)
-    report.rows_released = _release_retryable(con, feed, timezone, now, loaded_at)
+    directory = LocationDirectory.load(con, adapters or AdaptersConfig())
+    report.rows_released = _release_retryable(con, feed, timezone, now, loaded_at, directory)
     references = load_reference_values(con, feed)
-    scan = scan_folder(landing_root, feed.landing_folder)
-    report.errors.extend(str(n) for n in scan.refused)
-    report.warnings.extend(str(n) for n in scan.ignored)
-    report.files_found = len(scan.files)
+    own = LandingScan() if feed.report_only else scan_folder(landing_root, feed.landing_folder, REPORT_SUFFIXES)
+    report.errors.extend(str(n) for n in own.refused)
+    report.warnings.extend(str(n) for n in own.ignored)
+    candidates = [(file, None) for file in own.files] + inbox.files_elsewhere(landing_root, feed)
     seen = _registered_hashes(con, feed)
-    for file in scan.files:
+    for file, classified in candidates:
         content = _read(file, report)
         if content is None:
+            report.files_found += 1
             continue
+        if classified is None:
+            classified = _classify_own(feed, file, content)
+            if classified is None:
+                continue
+            if classified.kind not in (inbox.REPORT, inbox.NEAR_REPORT) and is_json(file.path.name):
+                report.warnings.append(f"{file.relative}: not a data file ({', '.join(DATA_SUFFIXES)}) "
+                                       "nor a report Stockpilot reads, ignored")
+                continue
+        report.files_found += 1
         sha = sha256_of(content)
         if sha in seen:
             report.files_skipped += 1
             continue
-        outcome = _read_and_validate(feed, file, content, references, timezone, now)
+        outcome = _outcome(feed, file, content, classified, references, directory, timezone, now)
         _in_transaction(con, partial(_append_file, con, feed, file, sha, outcome, loaded_at))
         seen.add(sha)
         _account(report, file, outcome, feed)
     return report
+
+
+def _classify_own(feed: contract.Feed, file: LandingFile, content: bytes) -> inbox.Classified | None:
+    """What a file of the feed's own folder is; None for another feed's report (that feed loads
+    it). Parquet files are contract files."""
+    if is_parquet(file.path.name, content):
+        return inbox.Classified(inbox.CONTRACT, feed=feed.name)
+    classified = inbox.classify(file.path.name, content, own_feed=feed)
+    if classified.kind == inbox.REPORT and classified.feed != feed.name:
+        return None
+    return classified
+
+
+def _outcome(feed: contract.Feed, file: LandingFile, content: bytes, classified: inbox.Classified,
+             references: ReferenceValues, directory: LocationDirectory, timezone: str,
+             now: datetime) -> _FileOutcome:
+    if classified.kind == inbox.REPORT:
+        return _read_and_translate(feed, file, content, classified, references, directory, timezone, now)
+    if classified.kind == inbox.NEAR_REPORT:
+        return _FileOutcome("rejected", reject_reason=f"{file.relative}: {classified.problem}",
+                            reject_columns=",".join(classified.recognition.missing),
+                            rule_counts={validation.RULE_HEADER: 1}, read_as=classified.describe())
+    outcome = _read_and_validate(feed, file, content, references, timezone, now)
+    if outcome.reject_reason.startswith(f"{file.relative}: header has no {feed.name} column"):
+        outcome.reject_reason += f"; nor is it a marketplace report Stockpilot reads ({inbox.formats_read()})"
+    return outcome
 
 
 def ingest_reference(
@@ -208,6 +258,26 @@ def _read_and_validate(feed: contract.Feed, file: LandingFile, content: bytes,
     return _FileOutcome("loaded", result.good, result.bad, result.rule_counts, warnings)
 
 
+def _read_and_translate(feed: contract.Feed, file: LandingFile, content: bytes, classified: inbox.Classified,
+                        references: ReferenceValues, directory: LocationDirectory, timezone: str,
+                        now: datetime | None) -> _FileOutcome:
+    """A marketplace report: translated by its adapter, then validated like any contract file."""
+    read_as = classified.describe()
+    try:
+        translated = translate_file(classified.recognition, file.path.name, content, file.mtime, timezone,
+                                    directory)
+    except UnreadableFile as exc:
+        return _FileOutcome("rejected", reject_reason=f"{file.relative}: {exc}",
+                            rule_counts={validation.RULE_UNREADABLE: 1}, read_as=read_as)
+    match = validation.match_header(feed, list(translated.data.columns))
+    result = validation.validate(feed, translated.data, translated.row_numbers, match, references,
+                                 timezone=timezone, now=now, malformed=translated.malformed,
+                                 prior=translated.prior)
+    warnings = [f"{file.relative}: {warning}" for warning in translated.warnings]
+    return _FileOutcome("loaded", result.good, translated.describe_bad(result.bad), result.rule_counts,
+                        warnings, read_as=translated.read_as)
+
+
 def _account(report: LoadReport, file: LandingFile, outcome: _FileOutcome, feed: contract.Feed) -> None:
     report.warnings.extend(outcome.warnings)
     if outcome.status == "rejected":
@@ -299,9 +369,11 @@ def _register(con, feed: contract.Feed, file: LandingFile, sha: str, outcome: _F
               loaded_at: datetime) -> None:
     loaded = outcome.status == "loaded"
     con.execute(
-        f'INSERT INTO raw."{REGISTRY_TABLE}" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        f'INSERT INTO raw."{REGISTRY_TABLE}" (path, feed, sha256, size_bytes, status, rows_loaded, '
+        "rows_quarantined, loaded_at, read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [file.relative, feed.name, sha, file.size_bytes, outcome.status,
-         len(outcome.good) if loaded else 0, len(outcome.bad) if loaded else 0, loaded_at],
+         len(outcome.good) if loaded else 0, len(outcome.bad) if loaded else 0, loaded_at,
+         outcome.read_as],
     )
 
 
@@ -338,10 +410,12 @@ def _row_count(con, schema: str, table: str) -> int:
 
 
 def _release_retryable(con, feed: contract.Feed, timezone: str, now: datetime | None,
-                       loaded_at: datetime) -> int:
+                       loaded_at: datetime, directory: LocationDirectory | None = None) -> int:
     """Move quarantined rows that only lacked references, and now pass, to raw.<feed>.
 
-    Rows keep their original _source_file and _row_number; those still failing stay put.
+    Rows keep their original _source_file and _row_number; those still failing stay put. Rows of
+    marketplace reports are re-validated from the translation kept in their record, with their
+    locations resolved again (``directory``: the current locations and adapters config).
     Returns the number of rows released.
     """
     released = 0
@@ -358,6 +432,8 @@ def _release_retryable(con, feed: contract.Feed, timezone: str, now: datetime | 
         # Files differ in header spelling and columns, so records are re-validated file by file.
         for source, group in pending.groupby("_source_file", sort=True):
             data = _records_frame(group["record"])
+            if ADAPTER_KEY in data.columns:
+                data = retry_frame(data[ADAPTER_KEY], directory or LocationDirectory.load(con, AdaptersConfig()))
             match = validation.match_header(feed, list(data.columns))
             if match.problem():
                 continue

@@ -56,13 +56,45 @@ class LandingTable:
         return sorted({name.split(_REPEAT_MARK, 1)[0] for name in self.header if name.endswith(_REPEAT_MARK)})
 
 
-def read_landing_file(name: str, content: bytes) -> LandingTable:
-    """Read ``content`` (the bytes of the file called ``name``); raises UnreadableFile."""
+#: Text encodings tried in turn for marketplace reports: European exports from spreadsheets are
+#: often Windows-1252 (``12,99 €``); Latin-1 decodes any byte, so it comes last.
+LEGACY_ENCODINGS = ("utf-8", "cp1252", "latin-1")
+
+
+def read_landing_file(name: str, content: bytes, *, encodings: tuple[str, ...] = ("utf-8",),
+                      quoting: bool = True) -> LandingTable:
+    """Read ``content`` (the bytes of the file called ``name``); raises UnreadableFile.
+
+    Contract files are UTF-8; ``encodings`` lets marketplace reports fall back to legacy ones.
+    ``quoting=False`` reads ``"`` as an ordinary character (Amazon's tab-separated flat files
+    never quote, and their product names hold inch marks such as ``5.9"x 4.7"``).
+    """
     if not content:
         raise UnreadableFile("empty file (0 bytes)")
     if name.lower().endswith(".parquet") or content.startswith(PARQUET_MAGIC):
         return _read_parquet(content)
-    return _read_delimited(content)
+    return _read_delimited(content, encodings, quoting)
+
+
+def decode_text(content: bytes, encodings: tuple[str, ...] = ("utf-8",)) -> tuple[str, str]:
+    """The text of ``content`` without a UTF-8 byte order mark, and the encoding that read it.
+
+    Raises UnreadableFile naming the first undecodable byte when no encoding fits.
+    """
+    offset = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
+    first_error: UnicodeDecodeError | None = None
+    for encoding in encodings:
+        try:
+            return content[offset:].decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    at = first_error.start + offset
+    raise UnreadableFile(f"not UTF-8 text (byte 0x{content[at]:02x} at offset {at})") from first_error
+
+
+def delimiter_of(header_line: str) -> str:
+    """The separator of a header line: the most frequent of comma, tab and semicolon."""
+    return max(DELIMITERS, key=lambda d: (header_line.count(d), -DELIMITERS.index(d)))
 
 
 def _read_parquet(content: bytes) -> LandingTable:
@@ -85,13 +117,9 @@ def _as_trimmed_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.utf8_trim_whitespace(pc.fill_null(text, ""))
 
 
-def _read_delimited(content: bytes) -> LandingTable:
+def _read_delimited(content: bytes, encodings: tuple[str, ...], quoting: bool) -> LandingTable:
     offset = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
-    try:
-        text = content[offset:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        at = exc.start + offset
-        raise UnreadableFile(f"not UTF-8 text (byte 0x{content[at]:02x} at offset {at})") from exc
+    text, encoding = decode_text(content, encodings)
     nul = text.find("\x00")
     if nul >= 0:
         raise UnreadableFile(f"binary data, not delimited text (NUL byte at offset {nul + offset})")
@@ -99,27 +127,33 @@ def _read_delimited(content: bytes) -> LandingTable:
     if not body.strip():
         raise UnreadableFile("no header row (the file holds only blank lines)")
     header_line = body.split("\n", 1)[0].rstrip("\r")
-    delimiter = max(DELIMITERS, key=lambda d: (header_line.count(d), -DELIMITERS.index(d)))
-    header = _unique_names([name.strip() for name in next(csv.reader([header_line], delimiter=delimiter))])
+    delimiter = delimiter_of(header_line)
+    header = _unique_names([name.strip() for name in next(csv.reader([header_line], delimiter=delimiter,
+                                                                      **_csv_quoting(quoting)))])
     # Arrow parses the bytes directly (multi-threaded); the text was only needed for checks.
-    data = body.encode("utf-8") if len(body) != len(text) else content[offset:]
+    data = body.encode("utf-8") if len(body) != len(text) or encoding != "utf-8" else content[offset:]
     try:
-        table = _parse_with_arrow(data, header, delimiter)
+        table = _parse_with_arrow(data, header, delimiter, quoting)
     except pa.ArrowInvalid:
         # A row with the wrong number of fields: re-read slowly to quarantine just those rows.
-        return _parse_with_csv_module(body, header, delimiter)
+        return _parse_with_csv_module(body, header, delimiter, quoting)
     return _finish(header, table)
 
 
-def _parse_with_arrow(data: bytes, header: list[str], delimiter: str) -> pa.Table:
+def _csv_quoting(quoting: bool) -> dict:
+    return {} if quoting else {"quoting": csv.QUOTE_NONE}
+
+
+def _parse_with_arrow(data: bytes, header: list[str], delimiter: str, quoting: bool = True) -> pa.Table:
     positional = [f"c{i}" for i in range(len(header))]
     table = pa_csv.read_csv(
         io.BytesIO(data),
         read_options=pa_csv.ReadOptions(column_names=positional, skip_rows=1, block_size=16 << 20),
         parse_options=pa_csv.ParseOptions(
             delimiter=delimiter,
+            quote_char='"' if quoting else False,
             # Quoted newlines force a slower single-threaded split; only pay for it when needed.
-            newlines_in_values=b'"' in data,
+            newlines_in_values=quoting and b'"' in data,
             ignore_empty_lines=True,
         ),
         convert_options=pa_csv.ConvertOptions(
@@ -131,8 +165,8 @@ def _parse_with_arrow(data: bytes, header: list[str], delimiter: str) -> pa.Tabl
     return pa.table({name: pc.utf8_trim_whitespace(table.column(i)) for i, name in enumerate(header)})
 
 
-def _parse_with_csv_module(body: str, header: list[str], delimiter: str) -> LandingTable:
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting: bool = True) -> LandingTable:
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, **_csv_quoting(quoting))
     next(reader)
     rows: list[list[str]] = []
     numbers: list[int] = []

@@ -26,6 +26,8 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+    #: Inbox only: (file, what it was read as, the feed that loads it) per recognised file.
+    recognised: list[tuple[str, str, str]] = field(default_factory=list)
 
     def count_reasons(self, counts: dict[str, int]) -> None:
         for rule, n in counts.items():

@@ -28,6 +28,9 @@ REGISTRY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("rows_loaded", "BIGINT", "Rows written to raw.<feed>."),
     ("rows_quarantined", "BIGINT", "Data rows written to quarantine.<feed>."),
     ("loaded_at", "TIMESTAMP", "When the file was processed (UTC)."),
+    ("read_as", "VARCHAR", "The format the file was read as (the landing contract, or which "
+                           "marketplace report and version) and, for a report without a date "
+                           "column, where its date came from."),
 )
 
 
@@ -57,4 +60,17 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, feed: contract.Feed) -> None:
         elif column.default is not None:
             con.execute(f'UPDATE raw."{feed.name}" SET "{column.name}" = ?', [column.default])
     con.execute(_ddl("quarantine", feed.name, QUARANTINE_COLUMNS))
+    ensure_registry(con)
+
+
+def ensure_inbox_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """quarantine.inbox (files in the inbox Stockpilot cannot read) and the registry."""
+    con.execute(_ddl("quarantine", contract.INBOX_FOLDER, QUARANTINE_COLUMNS))
+    ensure_registry(con)
+
+
+def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_ddl("raw", REGISTRY_TABLE, REGISTRY_COLUMNS))
+    # Registries made before read_as existed gain it (NULL for the files they list).
+    con.execute(f'ALTER TABLE raw."{REGISTRY_TABLE}" ADD COLUMN IF NOT EXISTS read_as VARCHAR')
+

@@ -26,7 +26,7 @@ from pipelines.ingest.references import ReferenceValues
 #: Optional columns that default to another column of the same row (``Column.default_from``).
 DEFAULTS_FROM_COLUMN: dict[str, dict[str, str]] = {
     feed.name: {c.name: c.default_from for c in feed.columns if c.default_from}
-    for feed in contract.ALL_FEEDS
+    for feed in contract.ALL_FEEDS + contract.REPORT_FEEDS
     if any(c.default_from for c in feed.columns)
 }
 
@@ -41,6 +41,11 @@ RULE_FIELD_COUNT = "field_count"
 #: Whole-file rules (one quarantine row with no row number).
 RULE_UNREADABLE = "unreadable_file"
 RULE_HEADER = "header"
+#: A marketplace-report row that is not this feed's to load (an Amazon multi-channel
+#: fulfilment order belongs to the channel that sold it).
+RULE_REPORT_ROW = "report_row"
+#: A file in the inbox that is neither a contract file nor a report Stockpilot reads.
+RULE_UNKNOWN_FORMAT = "unknown_format"
 #: Rows failing only these rules are retried once the missing reference rows arrive.
 RETRYABLE_RULES = frozenset({RULE_REFERENCE})
 
@@ -94,6 +99,19 @@ def match_header(feed: contract.Feed, header: list[str], repeated_names: list[st
 
 
 @dataclass
+class PriorFailure:
+    """A failure found before validation, by whoever turned a file into contract columns (a
+    marketplace-report adapter that could not parse a price or a date). ``mask`` selects the
+    failing rows; ``messages`` is one text, or one per selected row, starting ``"<column>: "``.
+    The column's own checks skip these rows, so a value is never reported twice."""
+
+    mask: np.ndarray
+    messages: pd.Series | np.ndarray | str
+    column: str
+    rule: str
+
+
+@dataclass
 class ValidationResult:
     """Rows of one file (or of re-validated quarantine records) split by the contract.
 
@@ -127,7 +145,7 @@ class _Failures:
         if isinstance(messages, str):
             text = np.full(len(positions), messages, dtype=object)
         else:
-            text = messages.to_numpy(dtype=object)
+            text = np.asarray(messages, dtype=object)
         self.positions.append(positions)
         self.messages.append(text)
         self.columns.append(column)
@@ -156,6 +174,7 @@ def validate(
     now: datetime | None = None,
     malformed: list[MalformedRow] = (),
     describe_bad: bool = True,
+    prior: list[PriorFailure] = (),
 ) -> ValidationResult:
     """Check every row of ``data`` (strings, one column per header name) against the contract.
 
@@ -168,6 +187,8 @@ def validate(
     size = len(data)
     now_local = _local_now(now, timezone)
     failures = _Failures(size)
+    for found in prior:
+        failures.add(np.asarray(found.mask, dtype=bool), found.messages, found.column, found.rule)
     typed: dict[str, pd.Series] = {}
     for column in feed.columns:
         source = match.columns.get(column.name)
@@ -208,7 +229,8 @@ def _check_column(column: contract.Column, raw: pd.Series, failures: _Failures, 
     name = column.name
     present = (raw != "").to_numpy()
     if column.required:
-        failures.add(~present, f"{name}: required value missing", name, RULE_REQUIRED)
+        failures.add(~present & ~failures.failed_in(name), f"{name}: required value missing", name,
+                     RULE_REQUIRED)
 
     if column.type in ("integer", "number"):
         numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
