@@ -9,7 +9,7 @@ LANDING ?= $(or $(STOCKPILOT_LANDING),data/landing)
 # Runs started by `make run` are recorded where `make ui` looks for them.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui lint demo-data bench clean
+.PHONY: install run test ui lint demo-data bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +37,28 @@ ui: install
 	$(BIN)/stockpilot ui
 
 # Times demo generation, a full run and a re-run (SKUS x DAYS), then the forecasting step alone
-# on FORECAST_SKUS next to a plain Prophet loop.
+# on FORECAST_SKUS next to a plain Prophet loop, and the replenishment plan on REPLENISHMENT_SKUS.
 SKUS ?= 300
 DAYS ?= 730
 FORECAST_SKUS ?= 10000
+REPLENISHMENT_SKUS ?= 10000
 bench: install
 	$(BIN)/python -m benchmarks.pipeline --skus $(SKUS) --days $(DAYS)
 	$(BIN)/python -m benchmarks.forecast_speed --skus $(FORECAST_SKUS) --days $(DAYS)
+	$(BIN)/python -m benchmarks.replenishment_speed --skus $(REPLENISHMENT_SKUS)
 
 lint: install
 	$(BIN)/ruff check .
+
+# dbt docs for the models (lineage, every table and column) as one static page beside the
+# warehouse; columns come from the warehouse when it has been built (`make run`).
+WAREHOUSE ?= $(or $(STOCKPILOT_WAREHOUSE),data/warehouse.duckdb)
+DOCS_DIR ?= $(dir $(abspath $(WAREHOUSE)))dbt-docs
+docs: install
+	STOCKPILOT_WAREHOUSE=$(abspath $(WAREHOUSE)) $(BIN)/dbt docs generate --static --quiet \
+		--project-dir dbt_project --profiles-dir dbt_project --target-path $(DOCS_DIR) \
+		--log-path $(DOCS_DIR)/logs
+	@echo "dbt docs: $(DOCS_DIR)/static_index.html (one file, opens offline)"
 
 clean:
 	rm -rf data .dagster dbt_project/target dbt_project/logs .pytest_cache

@@ -41,4 +41,4 @@ def _contract_check(feed: contract.Feed) -> dg.AssetChecksDefinition:
     return _check
 
 
-raw_checks = [_contract_check(feed) for feed in contract.ALL_FEEDS]
+raw_checks = [_contract_check(feed) for feed in contract.ALL_FEEDS + contract.REPORT_FEEDS]

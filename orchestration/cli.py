@@ -1,4 +1,4 @@
-"""The ``stockpilot`` command: demo-data, run, ui, contract."""
+"""The ``stockpilot`` command: demo-data, run, report, backtest, ui, contract."""
 
 from __future__ import annotations
 
@@ -83,7 +83,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(f"Warehouse (DuckDB): {summary.warehouse}  — tables raw.*, quarantine.*, marts.*")
     console.print("Open it with `duckdb " + str(summary.warehouse) + "` or browse with `make ui` "
                   "(http://127.0.0.1:3000).")
+    for label, where in summary.outputs.items():
+        console.print(f"{label}: {where}")
     return 0 if summary.success else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.reporting.report import write_report
+
+    cfg = config.load_config()
+    warehouse = config.warehouse_path(args.warehouse)
+    if not warehouse.exists():
+        console.print(f"[red]No warehouse at {warehouse}.[/red] Build it first with `stockpilot run`.")
+        return 2
+    out = Path(args.out).resolve() if args.out else config.beside_warehouse(cfg.report.file, warehouse)
+    write_report(warehouse, out, cfg.report, cfg.health.attention_below)
+    console.print(f"Planning report: {out}  (open it in a browser; it needs no network)")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from orchestration.backtest import display_table, simulate_from_warehouse, warehouse_ready, write_tables
+    from orchestration.resources import StockpilotResource
+    from orchestration.runner import run_pipeline
+
+    cfg = config.load_config()
+    stockpilot = StockpilotResource.from_env(args.landing, args.warehouse, args.as_of)
+    if not warehouse_ready(stockpilot.warehouse):
+        landing = Path(stockpilot.landing)
+        if _landing_is_empty(landing):
+            console.print(f"[red]No built warehouse at {stockpilot.warehouse} and no landing files in {landing}.[/red] "
+                          "Run `stockpilot run` first, or point --warehouse / --landing at your data.")
+            return 2
+        console.print(f"No built warehouse at {stockpilot.warehouse}: running the pipeline on {landing} first.")
+        if not run_pipeline(stockpilot, log_level="ERROR").success:
+            console.print("[red]The pipeline failed; run `stockpilot run` to see why.[/red]")
+            return 1
+    days = args.days or cfg.backtest.window_days
+    as_of = date.fromisoformat(stockpilot.as_of) if stockpilot.as_of else None
+    console.print(f"Policy backtest: {days} days ending {as_of or 'at the as-of date of the warehouse'}, "
+                  f"warehouse {stockpilot.warehouse} (forecast refitted every {cfg.backtest.refit_every_days} "
+                  "days, no Prophet)")
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        try:
+            result = simulate_from_warehouse(stockpilot, days, cfg, as_of, progress=progress)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+    write_tables(stockpilot, result)
+    console.print(_table(f"Policy backtest {result.window.start} … {result.window.end} ({days} days, "
+                         f"{'lost sales' if cfg.backtest.lost_sales else 'backorders'}, seed {cfg.backtest.seed})",
+                         display_table(result)))
+    seconds = ", ".join(f"{name} {value:.0f} s" for name, value in result.seconds.items())
+    console.print(f"Took {sum(result.seconds.values()):.0f} s ({seconds}).")
+    console.print(f"Tables marts.policy_backtest and marts.policy_backtest_daily in {stockpilot.warehouse}.")
+    return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -102,7 +165,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_contract(args: argparse.Namespace) -> int:
-    from pipelines.contract import render_markdown
+    if args.adapters:
+        from pipelines.ingest.adapters.documentation import render_markdown
+    else:
+        from pipelines.contract import render_markdown
 
     sys.stdout.write(render_markdown())
     return 0
@@ -127,12 +193,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="WARNING", help="Dagster log level printed while running")
     run.set_defaults(func=cmd_run)
 
+    report = sub.add_parser("report", help="write the HTML planning report from a built warehouse")
+    report.add_argument("--warehouse", default=None, help="default $STOCKPILOT_WAREHOUSE or data/warehouse.duckdb")
+    report.add_argument("--out", default=None, help="HTML file (default report.file beside the warehouse)")
+    report.set_defaults(func=cmd_report)
+
+    backtest = sub.add_parser("backtest", help="replay real demand against Stockpilot's plan and the spreadsheet rule")
+    backtest.add_argument("--days", type=int, default=None, help="days replayed, ending at the as-of date "
+                          "(default backtest.window_days, 365)")
+    backtest.add_argument("--landing", default=None, help="used to build the warehouse when it is not built yet")
+    backtest.add_argument("--warehouse", default=None, help="default $STOCKPILOT_WAREHOUSE or data/warehouse.duckdb")
+    backtest.add_argument("--as-of", default=None, help="YYYY-MM-DD: last day of the window; default "
+                          "$STOCKPILOT_AS_OF or the as-of date of the warehouse")
+    backtest.set_defaults(func=cmd_backtest)
+
     ui = sub.add_parser("ui", help="start the Dagster UI")
     ui.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
 
     contract = sub.add_parser("contract", help="print the landing contract as markdown")
+    contract.add_argument("--adapters", action="store_true",
+                          help="print the marketplace-report mappings instead (docs/data-contract.md)")
     contract.set_defaults(func=cmd_contract)
     return parser
 

@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
-from pipelines.config import DBT_PROJECT_DIR, warehouse_path
+from pipelines.config import DBT_PROJECT_DIR, load_config, warehouse_path
 
 #: The dbt installed beside this Python (the venv's bin/ need not be on PATH).
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -78,8 +78,13 @@ class StockpilotDbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_vars(as_of: str) -> str:
-    """The ``--vars`` of a run: the as-of date when one is set, else the models take the latest."""
-    return json.dumps({"as_of": as_of} if as_of else {})
+    """The ``--vars`` of a run: the as-of date when one is set, else the models take the latest;
+    and the ``health:`` settings the health models share with the health score."""
+    health = load_config().health
+    shared = {"sales_rate_days": health.sales_rate_days,
+              "excess_days_of_inventory": health.excess_days_of_inventory,
+              "kpi_history_days": health.kpi_history_days}
+    return json.dumps({"as_of": as_of, **shared} if as_of else shared)
 
 
 @cache

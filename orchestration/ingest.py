@@ -9,6 +9,7 @@ from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines import contract
 from pipelines.config import load_config
 from pipelines.ingest import LoadReport, ingest_feed, ingest_reference
+from pipelines.ingest.inbox import ingest_inbox
 
 GROUP = "ingest"
 
@@ -80,10 +81,14 @@ def reference_tables(context: dg.AssetExecutionContext, stockpilot: StockpilotRe
 
 
 def _event_feed_asset(feed: contract.Feed) -> dg.AssetsDefinition:
+    source = ("Loaded from marketplace reports found in <landing>/inbox/ or any feed folder"
+              if feed.report_only else
+              f"Loaded from <landing>/{feed.landing_folder}/ and from marketplace reports for it found "
+              "in <landing>/inbox/ or another feed folder")
+
     @dg.asset(
         key=raw_key(feed),
-        description=f"{feed.description} Loaded from <landing>/{feed.landing_folder}/; bad rows go to "
-                    f"quarantine.{feed.name} with the reason.",
+        description=f"{feed.description} {source}; bad rows go to quarantine.{feed.name} with the reason.",
         group_name=GROUP,
         kinds={"python", "duckdb"},
         # References are checked against the reference tables, so load those first.
@@ -92,12 +97,44 @@ def _event_feed_asset(feed: contract.Feed) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, stockpilot: StockpilotResource) -> dg.MaterializeResult:
         with stockpilot.connect() as con:
-            report = ingest_feed(con, stockpilot.landing_path, feed, timezone=load_config().timezone)
+            cfg = load_config()
+            report = ingest_feed(con, stockpilot.landing_path, feed, timezone=cfg.timezone,
+                                 adapters=cfg.adapters)
             _log_report(context, report)
             return dg.MaterializeResult(metadata=_report_metadata(report, con, feed))
 
     return _ingest
 
 
-event_feed_assets = [_event_feed_asset(feed) for feed in contract.EVENT_FEEDS]
-ingest_assets = [reference_tables, *event_feed_assets]
+INBOX_KEY = dg.AssetKey(["raw", contract.INBOX_FOLDER])
+
+
+@dg.asset(
+    key=INBOX_KEY,
+    description="The files dropped in <landing>/inbox/: what each was recognised as (a contract feed or a "
+                "marketplace report, loaded by that feed's asset). Unknown or unreadable files are "
+                "quarantined whole in quarantine.inbox with the list of formats Stockpilot reads.",
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def inbox_files(context: dg.AssetExecutionContext, stockpilot: StockpilotResource) -> dg.MaterializeResult:
+    with stockpilot.connect() as con:
+        report = ingest_inbox(con, stockpilot.landing_path)
+        _log_report(context, report)
+        quarantined = con.execute(f'SELECT count(*) FROM quarantine."{contract.INBOX_FOLDER}"').fetchone()[0]
+    recognised = pd.DataFrame(report.recognised, columns=["file", "read as", "loaded into"])
+    return dg.MaterializeResult(metadata={
+        "files_found": report.files_found,
+        # Recognised files: each is loaded by the feed it belongs to (see "recognised").
+        "files_loaded": report.files_loaded,
+        "files_rejected": report.files_rejected,
+        "files_skipped_already_loaded": report.files_skipped,
+        "quarantine_table_rows": dg.MetadataValue.int(int(quarantined)),
+        "recognised": markdown_table(recognised),
+        "rejected": dg.MetadataValue.md("\n".join(f"- {e}" for e in report.errors) or "_none_"),
+    })
+
+
+event_feed_assets = [_event_feed_asset(feed) for feed in contract.EVENT_FEEDS + contract.REPORT_FEEDS]
+ingest_assets = [reference_tables, *event_feed_assets, inbox_files]

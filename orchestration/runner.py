@@ -33,6 +33,7 @@ class RunSummary:
     steps: pd.DataFrame  # step, status, seconds
     failed_checks: list[str] = field(default_factory=list)
     run_id: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)  # label -> where (report, exports, BI)
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -78,6 +79,32 @@ def _feed_table(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
     order = {f.name: i for i, f in enumerate(contract.ALL_FEEDS)}
     df = pd.DataFrame(rows, columns=["feed", *fields])
     return df.sort_values("feed", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+#: Outputs outside the warehouse, by asset key: what `stockpilot run` prints at the end.
+PUBLISHED_OUTPUTS = {
+    ("reports", "planning_report"): "HTML report",
+    ("exports", "marts_parquet"): "Parquet exports",
+    ("bi", "marts"): "BI database",
+}
+
+
+def _published_outputs(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    """Where the report, the Parquet files and the BI tables went (or why they did not)."""
+    out = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        label = PUBLISHED_OUTPUTS.get(tuple(mat.asset_key.path))
+        if label is None:
+            continue
+        meta = {name: value.value for name, value in mat.metadata.items()}
+        if "path" in meta:
+            out[label] = str(meta["path"])
+        elif meta.get("status") == "published":
+            out[label] = f"{meta['target']} ({meta['tables']} tables, {meta['rows']:,} rows)"
+        else:
+            out[label] = f"skipped: {meta.get('reason', '')}"
+    return {label: out[label] for label in PUBLISHED_OUTPUTS.values() if label in out}
 
 
 def _table_counts(warehouse: Path) -> pd.DataFrame:
@@ -129,4 +156,5 @@ def run_pipeline(stockpilot: StockpilotResource, instance: dg.DagsterInstance | 
         steps=_step_table(result),
         failed_checks=failed_checks,
         run_id=result.run_id,
+        outputs=_published_outputs(result),
     )

@@ -28,6 +28,10 @@ DUCKDB_TYPES: dict[str, str] = {
     "list": "VARCHAR",
 }
 
+#: Where sellers drop marketplace reports and files of any feed: each file is recognised by its
+#: header (``pipelines.ingest.adapters``).
+INBOX_FOLDER = "inbox"
+
 #: Separator of values inside a ``list`` column (for example a location's channels).
 LIST_SEPARATOR = "|"
 
@@ -85,6 +89,9 @@ class Feed:
     #: Row-level references checked against other reference tables: (columns, table, columns).
     composite_references: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: Written only by the marketplace-report adapters (``pipelines.ingest.adapters``) from reports
+    #: found in ``<landing>/inbox/`` or any feed folder; it has no landing folder of its own.
+    report_only: bool = False
 
     @property
     def required_columns(self) -> list[str]:
@@ -102,6 +109,8 @@ class Feed:
 
     @property
     def landing_folder(self) -> str:
+        if self.report_only:
+            return INBOX_FOLDER
         return "reference" if self.reference else self.name
 
 
@@ -182,6 +191,14 @@ STOCK_SNAPSHOTS = Feed(
                "so (an end-of-day export at 23:59, a report generated at 14:05): movements after "
                "it are applied, earlier ones are taken to be inside the figures. Defaults to the "
                "start of snapshot_date.", required=False, default_from="snapshot_date"),
+        Column("inbound", "integer", "Units the location itself reports as on their way to it "
+               "(Amazon's inbound shipped + receiving, AWD's inbound). When present, shipments to "
+               "the location that departed before snapshot_at are taken to be inside this figure "
+               "and are not counted again.", required=False, minimum=0),
+        Column("inbound_planned", "integer", "Units the location reports in shipments created "
+               "but not sent yet (Amazon's inbound working). When present, planned shipments to "
+               "the location recorded before snapshot_at are taken to be inside this figure.",
+               required=False, minimum=0),
     ),
 )
 
@@ -401,11 +418,69 @@ FORECAST_OVERRIDES = Feed(
     ),
 )
 
+# --- report tables (written only by the marketplace-report adapters) -------------------------
+
+AMAZON_RESERVED = Feed(
+    name="amazon_reserved",
+    report_only=True,
+    description="Amazon's Reserved Inventory report: units Amazon holds reserved per SKU in the "
+                "FBA network at a moment. It replaces the reserved figure of the location's "
+                "latest snapshot when it is more recent; a report lists every SKU with reserved "
+                "units, so a SKU it leaves out has none.",
+    key=("report_date", "location_id", "sku"),
+    columns=(
+        Column("report_date", "date", "Day the report describes."),
+        Column("location_id", "string", "The FBA location.", references="locations.location_id"),
+        Column("sku", "string", "Stock-keeping unit (the seller SKU).", references="skus.sku"),
+        Column("reserved", "integer", "Units reserved: for customer orders, moving between "
+               "fulfilment centres and being processed.", minimum=0),
+        Column("reserved_customer_orders", "integer", "Of which reserved for customer orders.",
+               required=False, minimum=0),
+        Column("reserved_fc_transfers", "integer", "Of which moving between fulfilment centres.",
+               required=False, minimum=0),
+        Column("reserved_fc_processing", "integer", "Of which set aside for processing.",
+               required=False, minimum=0),
+        Column("reported_at", "timestamp", "The moment the figures describe. Defaults to the "
+               "start of report_date.", required=False, default_from="report_date"),
+    ),
+)
+
+AMAZON_RESTOCK = Feed(
+    name="amazon_restock",
+    report_only=True,
+    description="Amazon's Restock Inventory recommendations per SKU, kept to compare with "
+                "Stockpilot's own plan (marts.restock_comparison).",
+    key=("report_date", "location_id", "sku"),
+    columns=(
+        Column("report_date", "date", "Day the report describes."),
+        Column("location_id", "string", "The FBA location the recommendation is for.",
+               references="locations.location_id"),
+        Column("sku", "string", "Stock-keeping unit (the seller SKU).", references="skus.sku"),
+        Column("recommended_quantity", "integer", "Units Amazon recommends sending.", minimum=0),
+        Column("recommended_ship_date", "date", "When Amazon recommends shipping them.",
+               required=False, time_kind="planned"),
+        Column("recommended_action", "string", "Amazon's recommended action.", required=False),
+        Column("alert", "string", "Amazon's alert (out of stock, reorder now ...).",
+               required=False),
+        Column("available", "integer", "Units available at Amazon.", required=False, minimum=0),
+        Column("inbound", "integer", "Units Amazon counts as inbound (working, shipped, "
+               "receiving).", required=False, minimum=0),
+        Column("units_sold_30d", "integer", "Units sold over the last 30 days.", required=False,
+               minimum=0),
+        Column("days_of_supply", "number", "Amazon's days of supply including open shipments.",
+               required=False, minimum=0),
+        Column("reported_at", "timestamp", "The moment the figures describe. Defaults to the "
+               "start of report_date.", required=False, default_from="report_date"),
+    ),
+)
+
 EVENT_FEEDS: tuple[Feed, ...] = (ORDERS, STOCK_SNAPSHOTS, SHIPMENTS, RETURNS, ADJUSTMENTS)
 REFERENCE_TABLES: tuple[Feed, ...] = (SKUS, LISTINGS, LOCATIONS, LANES, CHANNELS, ROUTING_RULES,
                                       PROMOTIONS, FORECAST_OVERRIDES)
 ALL_FEEDS: tuple[Feed, ...] = REFERENCE_TABLES + EVENT_FEEDS
-FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in ALL_FEEDS}
+#: Raw tables only the marketplace-report adapters write (no landing folder of their own).
+REPORT_FEEDS: tuple[Feed, ...] = (AMAZON_RESERVED, AMAZON_RESTOCK)
+FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in ALL_FEEDS + REPORT_FEEDS}
 
 #: Columns every raw table carries besides the contract columns (lineage of each row).
 LINEAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -425,11 +500,14 @@ def raw_table_ddl(feed: Feed, schema: str = "raw") -> str:
 def render_markdown() -> str:
     """The contract tables of docs/data-contract.md, generated so the docs cannot drift."""
     lines: list[str] = []
-    for title, feeds in (("Event feeds", EVENT_FEEDS), ("Reference tables", REFERENCE_TABLES)):
+    for title, feeds in (("Event feeds", EVENT_FEEDS), ("Reference tables", REFERENCE_TABLES),
+                         ("Report tables (written by the marketplace-report adapters)", REPORT_FEEDS)):
         lines.append(f"## {title}\n")
         for feed in feeds:
             folder = f"{feed.landing_folder}/" + (f"{feed.name}*.csv|parquet" if feed.reference else "")
-            lines.append(f"### `{feed.name}` — `{folder}`\n")
+            heading = (f"### `{feed.name}` — from reports (see below)\n" if feed.report_only
+                       else f"### `{feed.name}` — `{folder}`\n")
+            lines.append(heading)
             lines.append(feed.description + "\n")
             lines.append(f"Key: ({', '.join(feed.key)}).\n")
             lines.append("| column | type | required | default | rule | description |")

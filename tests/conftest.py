@@ -11,6 +11,8 @@ def _isolated_environment(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "STOCKPILOT_AS_OF")}
     os.environ.pop("DAGSTER_HOME", None)
     os.environ.pop("STOCKPILOT_AS_OF", None)
+    # a developer's BI database is never a test's target
+    saved["STOCKPILOT_BI_URL"] = os.environ.pop("STOCKPILOT_BI_URL", None)
     os.environ.setdefault("STOCKPILOT_WAREHOUSE", str(home / "unused.duckdb"))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     yield

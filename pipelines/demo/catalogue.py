@@ -22,6 +22,8 @@ FLAT, Q4, SUMMER, JANUARY = range(4)
 #: Sentinel day index for "never" (no stop).
 NEVER = 1_000_000
 
+#: Days of a SKU's expected sales above which its supplier minimum order is not set.
+MOQ_MAX_DAYS = 90
 #: (category, SKU prefix, seasonality, return rate, typical unit cost $, supplier, product nouns)
 CATEGORIES = (
     ("Kitchen", "KIT", FLAT, 0.03, 6.0, 0, ("Silicone Spatula Set", "Knife Sharpener", "Salad Spinner",
@@ -125,12 +127,15 @@ def build_catalogue(rng: np.random.Generator, n_skus: int, clock: Clock) -> Cata
     unit_cost = np.maximum(unit_cost, 0.8)
     unit_price = _price(unit_cost * rng.uniform(2.2, 3.6, n_skus))
     case_pack = np.where(unit_cost < 4, 48, np.where(unit_cost < 8, 24, np.where(unit_cost < 15, 12, 6)))
-    moq = case_pack * rng.integers(4, 16, n_skus)
+    moq_cases = rng.integers(4, 16, n_skus)
     supplier = np.array([c[5] for c in CATEGORIES])[category]
     production_days = (np.array([25, 30, 20])[supplier] + rng.integers(0, 11, n_skus)).astype(np.int64)
 
     # Heavy-tailed sales: a few fast movers, a long tail selling a unit every few days.
     base_rate = np.minimum(rng.lognormal(np.log(0.5), 1.25, n_skus), 40.0)
+    # Suppliers set minimums a seller can live with: 4-16 cases, but no more than about 90 days
+    # of the SKU's sales (at least one case), so slow movers are not bought years ahead.
+    moq = case_pack * np.clip(np.ceil(base_rate * MOQ_MAX_DAYS / case_pack), 1, moq_cases).astype(np.int64)
     trend = rng.normal(0.0, 0.25, n_skus)
 
     offers, listing_rows = _offers(rng, sku_ids, base_rate, unit_price)

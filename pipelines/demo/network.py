@@ -63,7 +63,9 @@ _LANES = tuple(
         ("AWD-EAST", "FBA-CENTRAL", TRUCK, 5.0, 1.5, 0.45, 220.0, 0.12, ACTIVE_LANE),
         ("AWD-EAST", "WFS-CENTRAL", TRUCK, 4.0, 1.0, 0.45, 220.0, 0.12, ACTIVE_LANE),
         ("AWD-WEST", "FBA-WEST", TRUCK, 2.0, 0.7, 0.30, 160.0, 0.06, ACTIVE_LANE),
-        ("AWD-WEST", "FBA-CENTRAL", TRUCK, 6.0, 2.0, 0.50, 240.0, 0.14, DISRUPTED_LANE),
+        # Texas is normally fed from the west AWD (cheaper per unit) but that lane is disrupted:
+        # the simulation ships from the east instead, as planners do (a transfer fallback).
+        ("AWD-WEST", "FBA-CENTRAL", TRUCK, 6.0, 2.0, 0.40, 240.0, 0.14, DISRUPTED_LANE),
         ("WH-MAIN", "STORE-NYC", TRUCK, 1.0, 0.3, 0.20, 60.0, 0.02, ACTIVE_LANE),
         ("WH-MAIN", "FBA-EAST", TRUCK, 2.0, 0.7, 0.30, 150.0, 0.05, ACTIVE_LANE),
     ]
@@ -81,10 +83,12 @@ ROUTING = {
     "store": ("STORE-NYC", "WH-MAIN"),
 }
 
-#: (buffer %, buffer units, fulfilment $/unit, commission %, allocation mode, priority)
+#: (buffer %, buffer units, fulfilment $/unit, commission %, allocation mode, priority). Walmart
+#: suspends sellers who cancel oversold orders, so the demo seller dedicates stock to it; the
+#: store's shelf and its share of the warehouse are the store's own.
 _CHANNEL_TERMS = {
     "amazon": (5.0, 2, 3.45, 15.0, SHARED, 5),
-    "walmart": (5.0, 2, 3.20, 15.0, SHARED, 4),
+    "walmart": (5.0, 2, 3.20, 15.0, DEDICATED, 4),
     "ebay": (10.0, 1, 2.60, 13.25, SHARED, 2),
     "shopify": (0.0, 0, 2.60, 2.9, SHARED, 3),
     "store": (0.0, 0, 0.0, 0.0, DEDICATED, 1),

@@ -53,7 +53,7 @@ def create_raw_tables(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
         for schema in ("raw", "quarantine", "staging", "intermediate", "marts"):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for feed in contract.ALL_FEEDS:
+        for feed in contract.ALL_FEEDS + contract.REPORT_FEEDS:
             con.execute(contract.raw_table_ddl(feed))
 
 
@@ -137,6 +137,10 @@ SKUS = {
     "SKU-REDELIVER": (10.0, 20.0),
     "SKU-IDLE": (10.0, 20.0),
     "SKU-EARLY": (10.0, 20.0),
+    "SKU-RET-LOST": (10.0, 20.0),
+    "SKU-RES-NEW": (10.0, 20.0),
+    "SKU-RES-GONE": (10.0, 20.0),
+    "SKU-INB": (10.0, 20.0),
 }
 
 #: BUNDLE-EF on shopify = 2 x SKU-E + 1 x SKU-F.
@@ -197,6 +201,8 @@ SNAPSHOTS = [
     snapshot("2026-11-10", "WH-MAIN", "SKU-OVERSOLD", 5),
     # test_returns_pending_not_on_hand / test_restocked_return_adds_back
     snapshot("2026-11-01", "WH-MAIN", "SKU-RET", 10),
+    # test_requested_damaged_and_disposed_returns_never_come_back_on_hand
+    snapshot("2026-11-01", "WH-MAIN", "SKU-RET-LOST", 10),
     # test_departing_shipment_leaves_upstream_origin
     snapshot("2026-11-08", "AWD-EAST", "SKU-AWD", 200),
     # test_received_transfer_moves_stock_between_locations
@@ -210,6 +216,23 @@ SNAPSHOTS = [
              _source_file="stock_snapshots/a.csv", _loaded_at="2026-11-09 06:00:00"),
     snapshot("2026-11-09", "WH-MAIN", "SKU-REDELIVER", 9,
              _source_file="stock_snapshots/a.csv", _loaded_at="2026-11-09 08:00:00"),
+    # test_reserved_report_newer_than_snapshot_replaces_its_figure: snapshot reserved 6, the
+    # 11-10 08:00 Reserved Inventory report says 4
+    snapshot("2026-11-09", "FBA-EAST", "SKU-RES-NEW", 20, reserved=6),
+    # test_sku_left_out_of_latest_reserved_report_has_none_reserved
+    snapshot("2026-11-08", "FBA-EAST", "SKU-RES-GONE", 10, reserved=3),
+    # test_reported_inbound_holds_shipments_known_at_the_snapshot: Amazon says 50 inbound and
+    # 20 in working shipments at 11-10 06:00
+    snapshot("2026-11-10", "FBA-EAST", "SKU-INB", 10, snapshot_at="2026-11-10 06:00:00", inbound=50,
+             inbound_planned=20),
+]
+
+#: Amazon Reserved Inventory reports at FBA-EAST: 11-09 08:00 and the latest, 11-10 08:00.
+RESERVED_REPORTS = [
+    {"report_date": "2026-11-09", "reported_at": "2026-11-09 08:00:00", "location_id": "FBA-EAST",
+     "sku": "SKU-RES-GONE", "reserved": 3},
+    {"report_date": "2026-11-10", "reported_at": "2026-11-10 08:00:00", "location_id": "FBA-EAST",
+     "sku": "SKU-RES-NEW", "reserved": 4, "reserved_customer_orders": 3, "reserved_fc_transfers": 1},
 ]
 
 ORDERS = [
@@ -263,6 +286,9 @@ ORDERS = [
     # SKU-RET: the order the returns come from, shipped before the snapshot
     order("O-RET-1", "SKU-RET", "ebay", 5, "shipped", "2026-10-25 10:00:00", "2026-10-26 10:00:00",
           fulfilled_from="WH-MAIN"),
+    # SKU-RET-LOST: the order its returns come from, shipped before the snapshot
+    order("O-LOST-1", "SKU-RET-LOST", "ebay", 4, "shipped", "2026-10-25 10:00:00", "2026-10-26 10:00:00",
+          fulfilled_from="WH-MAIN"),
     # SKU-ROUTE: no fulfilled_from -> shopify's rank 1 (WH-MAIN), not the first row (STORE-1)
     order("O-ROUTE-1", "SKU-ROUTE", "shopify", 2, "paid", "2026-11-09 10:00:00"),
     # SKU-REG: region from ship_region, else the location's region, else unknown
@@ -274,9 +300,31 @@ ORDERS = [
     order("O-LATE-1", "SKU-LATE", "ebay", 1, "paid", "2026-11-10 10:00:00"),
     order("O-LATE-1", "SKU-LATE", "ebay", 1, "shipped", "2026-11-10 10:00:00", "2026-11-11 09:00:00"),
     order("O-LATE-2", "SKU-LATE", "ebay", 2, "paid", "2026-11-11 10:00:00"),
+    # SKU-RES-NEW: open before the report (inside it), open after it (added), and one inside it
+    # that shipped after it (taken off): greatest(4 - 1, 0) + 1 = 4
+    order("O-RESN-1", "SKU-RES-NEW", "amazon", 2, "paid", "2026-11-09 10:00:00"),
+    order("O-RESN-2", "SKU-RES-NEW", "amazon", 1, "pending", "2026-11-10 09:00:00"),
+    order("O-RESN-3", "SKU-RES-NEW", "amazon", 1, "paid", "2026-11-09 12:00:00"),
+    order("O-RESN-3", "SKU-RES-NEW", "amazon", 1, "shipped", "2026-11-09 12:00:00", "2026-11-10 12:00:00"),
 ]
 
 SHIPMENTS = [
+    # SKU-INB at FBA-EAST, reported inbound 50 at 11-10 06:00: S-INB-1 departed before (inside
+    # it), S-INB-2 after (added), S-INB-3 was inside it and arrived after (taken off); planned
+    # S-INB-4 recorded after the snapshot (added), S-INB-5 before (inside the working figure)
+    shipment("S-INB-1", "SKU-INB", 30, "SUP-CN", "FBA-EAST", "sea", "in_transit",
+             "2026-11-08 00:00:00", "2026-11-15 00:00:00", "2026-11-08 00:00:00"),
+    shipment("S-INB-2", "SKU-INB", 12, "SUP-CN", "FBA-EAST", "air", "in_transit",
+             "2026-11-10 08:00:00", "2026-11-13 00:00:00", "2026-11-10 08:00:00"),
+    shipment("S-INB-3", "SKU-INB", 8, "SUP-CN", "FBA-EAST", "air", "in_transit",
+             "2026-11-07 00:00:00", "2026-11-10 00:00:00", "2026-11-07 00:00:00"),
+    shipment("S-INB-3", "SKU-INB", 8, "SUP-CN", "FBA-EAST", "air", "received",
+             "2026-11-07 00:00:00", "2026-11-10 00:00:00", "2026-11-10 09:00:00",
+             received_at="2026-11-10 09:00:00"),
+    shipment("S-INB-4", "SKU-INB", 5, "SUP-CN", "FBA-EAST", "sea", "planned",
+             "2026-11-20 00:00:00", "2026-12-20 00:00:00", "2026-11-10 07:00:00"),
+    shipment("S-INB-5", "SKU-INB", 9, "SUP-CN", "FBA-EAST", "sea", "planned",
+             "2026-11-25 00:00:00", "2026-12-25 00:00:00", "2026-11-09 07:00:00"),
     # SKU-SEA: eta moved from 11-05 to 11-12 -> 7 days late
     shipment("S-SEA-1", "SKU-SEA", 100, "SUP-CN", "WH-MAIN", "sea", "in_transit",
              "2026-10-20 00:00:00", "2026-11-05 00:00:00", "2026-10-20 00:00:00"),
@@ -314,6 +362,16 @@ SHIPMENTS = [
 ]
 
 RETURNS = [
+    # SKU-RET-LOST: received then found damaged, disposed, and only requested: none is pending
+    # and none comes back on hand
+    {"return_id": "R-LOST-1", "order_id": "O-LOST-1", "channel": "ebay", "listing_sku": "SKU-RET-LOST",
+     "quantity": 2, "status": "received", "updated_at": "2026-11-03 10:00:00"},
+    {"return_id": "R-LOST-1", "order_id": "O-LOST-1", "channel": "ebay", "listing_sku": "SKU-RET-LOST",
+     "quantity": 2, "status": "damaged", "updated_at": "2026-11-04 10:00:00"},
+    {"return_id": "R-LOST-2", "order_id": "O-LOST-1", "channel": "ebay", "listing_sku": "SKU-RET-LOST",
+     "quantity": 1, "status": "disposed", "updated_at": "2026-11-05 10:00:00"},
+    {"return_id": "R-LOST-3", "order_id": "O-LOST-1", "channel": "ebay", "listing_sku": "SKU-RET-LOST",
+     "quantity": 1, "status": "requested", "updated_at": "2026-11-09 10:00:00"},
     # SKU-RET: 2 units on their way back, location from the original order line
     {"return_id": "R-1", "order_id": "O-RET-1", "channel": "ebay", "listing_sku": "SKU-RET",
      "quantity": 2, "status": "in_transit", "updated_at": "2026-11-08 10:00:00"},
@@ -367,3 +425,4 @@ def load_fixture(path: Path) -> None:
         insert(con, "shipments", SHIPMENTS)
         insert(con, "returns", RETURNS)
         insert(con, "adjustments", ADJUSTMENTS)
+        insert(con, "amazon_reserved", RESERVED_REPORTS)

@@ -88,6 +88,12 @@ def test_restocked_return_adds_back(position, query):
     assert position("SKU-RET", "WH-MAIN")["on_hand"] == 10 + 3
 
 
+def test_requested_damaged_and_disposed_returns_never_come_back_on_hand(position):
+    # 10 on the shelf; returns of 2 (received, then damaged), 1 (disposed), 1 (requested only)
+    row = position("SKU-RET-LOST", "WH-MAIN")
+    assert (row["on_hand"], row["returns_pending"], row["available"]) == (10, 0, 10)
+
+
 def test_reservation_defaults_to_first_routing_rule(query):
     rows = query("SELECT location_id, reserved FROM marts.inventory_position WHERE sku = 'SKU-ROUTE'")
     assert rows == [{"location_id": "WH-MAIN", "reserved": 2}]

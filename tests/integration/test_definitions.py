@@ -34,8 +34,10 @@ def test_inventory_position_depends_on_every_feed_it_reads(tmp_path):
 def test_every_warehouse_step_shares_the_duckdb_pool(tmp_path):
     job = _defs(tmp_path).resolve_job_def("nightly")
     for node in job.graph.iterate_op_defs():
-        # forecast shards work on Parquet files, never on the warehouse: they may run in parallel
-        expected = None if node.name.startswith("forecast_shard_") else "duckdb"
+        # forecast shards and the backtest's simulation work on Parquet files, never on the
+        # warehouse: they may run in parallel
+        outside = node.name.startswith("forecast_shard_") or node.name == "simulate_policies"
+        expected = None if outside else "duckdb"
         assert node.pool == expected, node.name
 
 
@@ -55,3 +57,34 @@ def test_new_files_lists_added_and_changed_files_only():
     previous = {"orders/a.csv": [10, 1], "orders/b.csv": [5, 1]}
     current = {"orders/a.csv": [10, 1], "orders/b.csv": [6, 2], "orders/c.csv": [1, 3]}
     assert new_files(previous, current) == ["orders/b.csv", "orders/c.csv"]
+
+
+def test_replenishment_tables_depend_on_the_forecast_the_stock_picture_and_the_lanes(tmp_path):
+    graph = _defs(tmp_path).resolve_asset_graph()
+    for table in ("replenishment_targets", "transfer_orders", "regional_placement", "purchase_suggestions"):
+        parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
+        assert {"marts/demand_forecast", "marts/inventory_position", "marts/in_transit", "marts/dim_sku",
+                "marts/dim_location", "intermediate/int_demand_components",
+                "staging/stg_raw__lanes"} <= parents, table
+
+
+def test_landing_refresh_rebuilds_channel_allocation_without_the_forecast(tmp_path):
+    """The sensor's job republishes channel quantities from the forecast already in the
+    warehouse; the nightly job builds the allocation after tonight's forecast."""
+    defs = _defs(tmp_path)
+    graph = defs.resolve_asset_graph()
+    refreshed = {"/".join(k.path) for k in defs.resolve_job_def("landing_refresh").asset_layer.executable_asset_keys}
+    assert {"marts/channel_allocation", "marts/listing_allocation", "marts/stock_alerts",
+            "marts/order_routing", "marts/inventory_position", "marts/fct_daily_demand"} <= refreshed
+    assert "marts/demand_forecast" not in refreshed
+    parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", "channel_allocation"])).parent_keys}
+    assert {"marts/demand_forecast", "marts/inventory_position", "marts/in_transit",
+            "staging/stg_raw__routing_rules", "intermediate/int_order_line_components"} <= parents
+
+
+def test_policy_backtest_reads_the_demand_the_catalogue_and_the_network(tmp_path):
+    graph = _defs(tmp_path).resolve_asset_graph()
+    for table in ("policy_backtest", "policy_backtest_daily"):
+        parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
+        assert {"marts/fct_daily_demand", "marts/dim_sku", "marts/dim_location",
+                "intermediate/int_demand_components", "staging/stg_raw__lanes"} <= parents, table

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 from orchestration.definitions import build_definitions
 from orchestration.resources import StockpilotResource
 from orchestration.runner import run_pipeline
+from pipelines.config import load_config
 from pipelines.demo import generate_demo
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, row_counts
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +113,8 @@ def test_landing_refresh_job_turns_a_new_order_file_into_a_reservation(demo, tmp
             ORDER BY l.channel, l.listing_sku LIMIT 1""").fetchone()
         before = con.execute("SELECT reserved FROM marts.inventory_position WHERE sku = ? AND location_id = ?",
                              [sku, location]).fetchone()
+        channel_reserved = con.execute("SELECT reserved FROM marts.channel_allocation WHERE sku = ? AND channel = ?",
+                                       [sku, channel]).fetchone()[0]
     (landing / "orders" / "late-arrival.csv").write_text(
         "order_id,ordered_at,channel,listing_sku,quantity,status\n"
         f"NEW-1,2026-10-31T22:00:00,{channel},{listing},3,pending\n")
@@ -120,7 +125,15 @@ def test_landing_refresh_job_turns_a_new_order_file_into_a_reservation(demo, tmp
     with connect(warehouse, read_only=True) as con:
         after = con.execute("SELECT reserved FROM marts.inventory_position WHERE sku = ? AND location_id = ?",
                             [sku, location]).fetchone()
+        channel_after = con.execute("SELECT reserved FROM marts.channel_allocation WHERE sku = ? AND channel = ?",
+                                    [sku, channel]).fetchone()[0]
+        routed = con.execute("SELECT count(*) FROM marts.order_routing WHERE order_id = 'NEW-1'").fetchone()[0]
     assert after[0] == (before[0] if before else 0) + 3
+    # the sensor's job republishes channel quantities and routes the new line too
+    materialized = {"/".join(e.asset_key.path) for e in result.get_asset_materialization_events()}
+    assert {"marts/channel_allocation", "marts/order_routing"} <= materialized
+    assert "marts/demand_forecast" not in materialized
+    assert (channel_after, routed) == (channel_reserved + 3, 1)
 
 
 def test_forecast_covers_every_selling_sku_with_ordered_quantiles_and_planner_overrides(demo):
@@ -142,3 +155,187 @@ def test_forecast_covers_every_selling_sku_with_ordered_quantiles_and_planner_ov
     assert unforecast == 0
     assert overridden == 2
     assert first_day == 1
+
+
+REPLENISHMENT_SQL = {
+    # every row says why
+    "unexplained": """
+        SELECT (SELECT count(*) FROM marts.replenishment_targets WHERE coalesce(reason, '') = '')
+             + (SELECT count(*) FROM marts.transfer_orders WHERE coalesce(reason, '') = '')
+             + (SELECT count(*) FROM marts.regional_placement WHERE coalesce(reason, '') = '')
+             + (SELECT count(*) FROM marts.purchase_suggestions WHERE coalesce(reason, '') = '')""",
+    "not_positive": """
+        SELECT (SELECT count(*) FROM marts.transfer_orders WHERE quantity <= 0)
+             + (SELECT count(*) FROM marts.purchase_suggestions WHERE quantity <= 0)
+             + (SELECT count(*) FROM marts.regional_placement WHERE placed_units < 0)""",
+    # a source never gives more than it has available
+    "overdrawn": """
+        SELECT count(*) FROM (SELECT sku, from_location, sum(quantity) AS units FROM marts.transfer_orders
+                              GROUP BY ALL) t
+        LEFT JOIN marts.inventory_position p ON p.sku = t.sku AND p.location_id = t.from_location
+        WHERE t.units > coalesce(p.available, 0)""",
+    "not_whole_cases": """
+        SELECT count(*) FROM marts.transfer_orders t JOIN marts.dim_sku s USING (sku)
+        WHERE t.quantity % s.case_pack <> 0""",
+    # only locations below their reorder point are topped up
+    "unasked": """
+        SELECT count(*) FROM marts.transfer_orders t LEFT JOIN marts.replenishment_targets r
+        ON r.sku = t.sku AND r.location_id = t.to_location WHERE NOT coalesce(r.needs_replenishment, false)""",
+    # dead items (discontinued, no forecast demand) are never ordered
+    "dead_ordered": """
+        SELECT count(*) FROM (SELECT sku FROM marts.transfer_orders UNION ALL
+                              SELECT sku FROM marts.purchase_suggestions) o
+        JOIN marts.dim_sku s USING (sku)
+        WHERE s.sku_status = 'discontinued'
+           OR o.sku NOT IN (SELECT sku FROM marts.demand_forecast WHERE level = 'total' GROUP BY sku
+                            HAVING sum(p50) > 0)""",
+}
+
+
+def test_replenishment_tables_are_built_explained_and_never_overdraw_a_source(demo):
+    _, stockpilot, first, _ = demo
+    counts = dict(zip(first.tables["table"], first.tables["rows"], strict=True))
+    for mart in ("replenishment_targets", "regional_placement", "transfer_orders"):
+        assert counts.get(f"marts.{mart}", 0) > 0, f"marts.{mart} is empty"
+    assert "marts.purchase_suggestions" in counts
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        problems = {name: con.execute(sql).fetchone()[0] for name, sql in REPLENISHMENT_SQL.items()}
+        discontinued_targets = con.execute("""
+            SELECT count(*) FROM marts.replenishment_targets r JOIN marts.dim_sku s USING (sku)
+            WHERE s.sku_status = 'discontinued' AND r.needs_replenishment""").fetchone()[0]
+    assert problems == dict.fromkeys(REPLENISHMENT_SQL, 0)
+    assert discontinued_targets == 0
+
+
+def test_purchase_suggestions_from_the_warehouse_respect_moq_case_packs_and_dead_items(demo):
+    """The demo seller is well stocked tonight. With the network emptied (the pipeline's own
+    forecast, SKUs and lanes, no stock) every selling SKU is due now, and none of the others."""
+    from orchestration.replenishment import read_inputs
+    from pipelines.config import load_config
+    from pipelines.replenishment import plan_replenishment
+
+    _, stockpilot, _, _ = demo
+    cfg = load_config().replenishment
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days)
+    inputs.positions = inputs.positions.iloc[0:0]
+    inputs.in_transit = inputs.in_transit.iloc[0:0]
+    plan = plan_replenishment(inputs, cfg)
+    ps = plan.purchase_suggestions.merge(inputs.skus, on="sku", suffixes=("", "_sku"))
+    totals = inputs.forecast[inputs.forecast["level"] == "total"].groupby("sku")["p50"].sum()
+    selling = set(totals[totals > 0].index) & set(inputs.skus.loc[inputs.skus["sku_status"] == "active", "sku"])
+    assert set(ps["sku"]) == selling
+    assert ps["is_urgent"].all()
+    assert (ps["quantity"] >= ps["moq_sku"]).all()
+    assert (ps["quantity"] % ps["case_pack_sku"] == 0).all()
+    assert (ps["expected_arrival"] > ps["as_of"]).all()
+    placed = (plan.regional_placement.drop_duplicates(["sku", "entry_id"])
+              .groupby("sku")["suggested_units"].sum())
+    assert placed.reindex(ps["sku"]).tolist() == ps["quantity"].tolist()
+
+
+HEALTH_MARTS = ("inventory_health", "inventory_age", "kpi_daily", "kpi_summary")
+
+
+def test_health_tables_the_report_and_the_parquet_exports_are_written(demo):
+    from pipelines.reporting.report import SECTIONS
+
+    _, stockpilot, first, _ = demo
+    counts = dict(zip(first.tables["table"], first.tables["rows"], strict=True))
+    for mart in HEALTH_MARTS:
+        assert counts.get(f"marts.{mart}", 0) > 0, f"marts.{mart} is empty"
+    assert "marts.dead_stock" in counts  # 120 days of history: nothing is 180 days old yet
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        wrong = con.execute("""
+            SELECT count(*) FROM marts.inventory_health h FULL JOIN marts.dim_sku s USING (sku)
+            WHERE h.sku IS NULL OR s.sku IS NULL OR h.score <> 100 - no_sales_deduction - excess_deduction
+                - stockout_deduction - oversell_deduction OR needs_attention <> (h.score < 60)""").fetchone()[0]
+        bases = con.execute("SELECT DISTINCT stockout_basis, oversell_basis FROM marts.inventory_health").fetchall()
+    assert wrong == 0
+    assert bases == [("replenishment_targets", "order_routing")]  # every plan was built before it
+
+    page = Path(first.outputs["HTML report"]).read_text(encoding="utf-8")
+    assert all(f'<section id="{key}">' in page for key in SECTIONS)
+    assert "Not built yet" not in page
+    exports = Path(first.outputs["Parquet exports"])
+    marts = {t.removeprefix("marts."): n for t, n in counts.items() if t.startswith("marts.")}
+    manifest = json.loads((exports / "_manifest.json").read_text())
+    assert {f["table"]: f["rows"] for f in manifest["files"]} == marts
+    assert first.outputs["BI database"] == "skipped: STOCKPILOT_BI_URL is not set"
+
+
+def test_bi_publish_copies_every_marts_table_to_the_url_in_the_environment(demo, tmp_path, monkeypatch):
+    from orchestration.publish import BI_KEY
+
+    _, stockpilot, _, _ = demo
+    landing, warehouse = _copy_of(stockpilot, tmp_path)
+    monkeypatch.setenv("STOCKPILOT_BI_URL", f"sqlite:///{tmp_path / 'bi.sqlite'}")
+    resource = StockpilotResource(landing=str(landing), warehouse=str(warehouse))
+    job = build_definitions(resource).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), asset_selection=[BI_KEY])
+    assert result.success
+    with connect(warehouse, read_only=True) as con:
+        expected = {t: n for t, n in row_counts(con, "marts").items()}
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'bi.sqlite'}")
+    with engine.connect() as conn:
+        published = {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar_one()
+                     for t in sa.inspect(conn).get_table_names()}
+    assert published == expected
+
+
+ALLOCATION_SQL = {
+    # dedicated channels never publish more than the sellable stock of the SKU
+    "dedicated_over_sellable": """
+        SELECT count(*) FROM (SELECT sku, sum(publishable_quantity) AS shown FROM marts.channel_allocation
+                              WHERE mode = 'dedicated' GROUP BY sku) d
+        JOIN marts.inventory_pool p USING (sku) WHERE d.shown > p.sellable""",
+    # every channel shows what it may sell from less its buffer, from no more than its pool
+    "beyond_buffer": """
+        SELECT count(*) FROM marts.channel_allocation
+        WHERE publishable_quantity <> greatest(allocated - buffer, 0) OR allocated > sellable_pool""",
+    "unexplained": "SELECT count(*) FROM marts.channel_allocation WHERE coalesce(reason, '') = ''",
+    # every open line is routed or says why not, and no location ships more than it holds
+    "open_lines_missing": """
+        SELECT count(*) FROM intermediate.int_order_lines l
+        LEFT JOIN marts.order_routing r USING (order_id, line_id) WHERE l.is_open AND r.order_id IS NULL""",
+    "overdrawn": """
+        SELECT count(*) FROM (SELECT c.sku, r.ship_from, sum(c.units) AS units FROM marts.order_routing r
+                              JOIN intermediate.int_order_line_components c USING (order_id, line_id)
+                              WHERE r.ship_from IS NOT NULL GROUP BY ALL) t
+        LEFT JOIN marts.inventory_position p ON p.sku = t.sku AND p.location_id = t.ship_from
+        WHERE t.units > coalesce(p.on_hand - p.unsellable, 0)""",
+    "listings_missing": """
+        SELECT count(*) FROM (SELECT DISTINCT channel, listing_sku FROM staging.stg_raw__listings) l
+        LEFT JOIN marts.listing_allocation a USING (channel, listing_sku) WHERE a.channel IS NULL""",
+}
+
+
+def test_channel_allocation_and_order_routing_hold_their_invariants(demo):
+    _, stockpilot, _, _ = demo
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        found = {name: con.execute(sql).fetchone()[0] for name, sql in ALLOCATION_SQL.items()}
+        rows = con.execute("SELECT count(*), count(DISTINCT mode) FROM marts.channel_allocation").fetchone()
+        routed = con.execute("SELECT count(*) FROM marts.order_routing").fetchone()[0]
+    assert found == dict.fromkeys(ALLOCATION_SQL, 0)
+    assert rows[0] > 0 and rows[1] == 2  # the demo has shared and dedicated channels
+    assert routed > 0
+
+
+def test_policy_backtest_scores_both_policies_on_the_same_demand(demo):
+    _, stockpilot, _, _ = demo
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        kpis = con.execute("SELECT policy, kpi, value FROM marts.policy_backtest").df()
+        daily = con.execute("SELECT policy, count(DISTINCT date) AS days, sum(units_demanded) AS demanded, "
+                            "min(on_hand_units) AS low FROM marts.policy_backtest_daily GROUP BY policy").df()
+    value = kpis.set_index(["policy", "kpi"])["value"]
+    assert set(kpis["policy"]) == {"stockpilot", "baseline"}
+    for policy in ("stockpilot", "baseline"):
+        for share in ("fill_rate", "cycle_service_level", "stockout_rate"):
+            assert 0.0 <= value[(policy, share)] <= 1.0, (policy, share)
+        assert value[(policy, "average_inventory_units")] > 0
+        assert value[(policy, "turns")] > 0
+        assert value[(policy, "units_served")] <= value[(policy, "units_demanded")]
+    days = load_config().backtest.asset_window_days
+    assert daily["days"].tolist() == [days, days]
+    assert daily["demanded"].nunique() == 1 and daily["demanded"].iloc[0] > 0  # the same real demand
+    assert (daily["low"] >= 0).all()

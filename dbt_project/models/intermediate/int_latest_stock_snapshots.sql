@@ -1,5 +1,5 @@
--- The latest snapshot per sku x location as of the as-of day (its reserved and unsellable
--- figures and its date).
+-- The latest snapshot per sku x location as of the as-of day (its reserved, unsellable and
+-- inbound figures and its date).
 select
     sku,
     location_id,
@@ -7,7 +7,9 @@ select
     anchor_at as snapshot_at,
     quantity as on_hand,
     reserved,
-    unsellable
+    unsellable,
+    inbound,
+    inbound_planned
 from (
     select
         *,

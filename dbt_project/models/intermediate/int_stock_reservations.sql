@@ -1,11 +1,18 @@
 -- Units reserved for open order lines per sku x location as of the as-of day.
--- Where the location's latest snapshot reports a reserved figure (Amazon), that figure already
--- holds the lines open at the snapshot moment. Lines placed before the snapshot and closed after
--- it (shipped or cancelled) have left that reservation since, so:
---   reserved = greatest(snapshot reserved - units closed since the snapshot, 0)
---              + open lines ordered at or after the snapshot moment.
+-- Where the location reports a reserved figure (Amazon: its latest snapshot's reserved, or its
+-- latest Reserved Inventory report, whichever describes the later moment), that figure already
+-- holds the lines open at that moment. Lines placed before it and closed after it (shipped or
+-- cancelled) have left that reservation since, so:
+--   reserved = greatest(reported reserved - units closed since the report, 0)
+--              + open lines ordered at or after the report moment.
 -- Elsewhere: all open lines.
-with line_units as (
+with as_of as (
+
+    select * from {{ ref('int_as_of') }}
+
+),
+
+line_units as (
 
     select sku, location_id, ordered_at, closed_at, is_open, units
     from {{ ref('int_order_line_components') }}
@@ -13,11 +20,78 @@ with line_units as (
 
 ),
 
-reporting_snapshots as (
+snapshot_figures as (
 
-    select sku, location_id, snapshot_at, reserved
+    select sku, location_id, snapshot_at as reported_at, reserved
     from {{ ref('int_latest_stock_snapshots') }}
     where reserved is not null
+
+),
+
+reserved_reports_known as (
+
+    -- a report delivered again replaces the earlier delivery
+    select reports.*
+    from (
+        select
+            *,
+            row_number() over (
+                partition by report_date, location_id, sku
+                order by {{ latest_first() }}
+            ) as delivery_rank
+        from {{ ref('stg_raw__amazon_reserved') }}
+    ) as reports
+    cross join as_of
+    where reports.delivery_rank = 1
+        and reports.reported_at < as_of.cutoff_at
+
+),
+
+latest_reserved_reports as (
+
+    select location_id, max(reported_at) as reported_at
+    from reserved_reports_known
+    group by location_id
+
+),
+
+report_figures as (
+
+    -- the location's latest report lists every sku with reserved units at its moment: a sku
+    -- an earlier report listed and the latest leaves out has none reserved
+    select
+        listed.sku,
+        listed.location_id,
+        latest_reserved_reports.reported_at,
+        coalesce(latest_rows.reserved, 0) as reserved
+    from (select distinct sku, location_id from reserved_reports_known) as listed
+    inner join latest_reserved_reports
+        on listed.location_id = latest_reserved_reports.location_id
+    left join reserved_reports_known as latest_rows
+        on listed.location_id = latest_rows.location_id
+        and listed.sku = latest_rows.sku
+        and latest_rows.reported_at = latest_reserved_reports.reported_at
+
+),
+
+reporting_snapshots as (
+
+    -- the latest reported figure per sku x location (a snapshot wins a tie)
+    select sku, location_id, reported_at as snapshot_at, reserved
+    from (
+        select
+            *,
+            row_number() over (
+                partition by sku, location_id
+                order by reported_at desc, source_rank
+            ) as recency_rank
+        from (
+            select *, 1 as source_rank from snapshot_figures
+            union all
+            select *, 2 as source_rank from report_figures
+        ) as figures
+    ) as ranked
+    where recency_rank = 1
 
 ),
 

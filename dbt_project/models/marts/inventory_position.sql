@@ -29,16 +29,8 @@ reservations as (
 
 inbound as (
 
-    select
-        sku,
-        destination_id as location_id,
-        sum(case when shipment_status in {{ sql_value_list(var('in_transit_shipment_statuses')) }}
-            then quantity else 0 end) as inbound,
-        sum(case when shipment_status = 'planned' then quantity else 0 end) as inbound_planned
-    from {{ ref('int_shipment_lines') }}
-    where shipment_status in {{ sql_value_list(var('in_transit_shipment_statuses')) }}
-        or shipment_status = 'planned'
-    group by sku, destination_id
+    -- shipments on their way, and what locations report themselves (Amazon)
+    select sku, location_id, inbound, inbound_planned from {{ ref('int_stock_inbound') }}
 
 ),
 

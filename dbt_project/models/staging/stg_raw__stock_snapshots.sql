@@ -9,6 +9,9 @@ select
     unsellable,
     -- the moment the figures describe (ingestion defaults it to the start of snapshot_date)
     snapshot_at,
+    -- NULL = the location does not report what is on its way to it (Amazon's snapshots do)
+    inbound,
+    inbound_planned,
     _source_file,
     _row_number,
     _loaded_at

@@ -1,0 +1,150 @@
+"""Benchmark: the policy backtest on real demand — the Walmart M5 subset.
+
+Data: ``m5_tiny`` (280 Walmart item × store series, daily unit sales 2011-01-29 … 2016-04-24,
+weekly prices; see ``benchmarks.m5_landing`` for the source). Each series is one SKU sold at one
+location, its store; every store is replenished from one upstream distribution centre.
+
+Stated assumptions (M5 records sales, not stock or costs):
+- **Network**: supplier → DC (not simulated: the DC never runs out, as a retailer's DC serving
+  its stores is taken to) → store by truck, ``--transit-days`` (3) ± ``--transit-std`` (1)
+  days, leaving the DC the day after the order (``replenishment.transfer_ship_days``). Lane cost
+  $0.10 a unit, CO2e the truck default. No case packs or MOQ (1 and 0).
+- **Cost**: unit cost = 60 % of the series' median price (as ``m5_landing``).
+- **Demand**: M5's daily unit sales at each store, served from the store's stock; what the
+  simulated shelf cannot serve is lost. Both policies see the recorded sales of the days before
+  each night.
+- **Start**: the config's rule (``backtest``: 30 days of the last 30 days' mean sales on the
+  shelf, and a shipment landing each day of the lane's lead time at that rate).
+- Stockpilot: the production forecast (no Prophet, no stock feed: no stockout censoring) refitted
+  weekly, and the production replenishment plan, every night. Baseline: the spreadsheet rule of
+  ``backtest.baseline`` (30 / 60 days). ``--baseline-grid`` also runs the rule with other numbers,
+  to show what service the spreadsheet gets from the same inventory.
+
+Usage: python -m benchmarks.m5_policy_backtest --data ../shared/data/m5_tiny [--days 365]
+       [--as-of 2016-04-24] [--transit-days 3] [--transit-std 1] [--workers N] [--baseline-grid]
+       [--suspected-stockout-days 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.m5_landing import CHANNEL, COST_SHARE, DEFAULT_DATA, M5Data, load_m5, promotions
+from pipelines.config import BaselineRuleConfig, load_config
+from pipelines.simulation import BacktestInputs, run_backtest
+from pipelines.simulation.backtest import prepare
+from pipelines.simulation.baseline import BaselinePolicy
+from pipelines.simulation.engine import simulate
+from pipelines.simulation.kpis import policy_kpis
+from pipelines.simulation.lead_times import LeadTimes
+from pipelines.simulation.network import purchase_cadence
+
+SUPPLIER, DC = "M5-SUPPLIER", "M5-DC"
+#: Baseline variants of --baseline-grid: (reorder cover days, order-up-to days).
+GRID = ((7, 14), (10, 20), (14, 28), (20, 40), (30, 60))
+SHOWN = ("fill_rate", "stockout_rate", "cycle_service_level", "average_inventory_units",
+         "average_inventory_value", "turns", "days_of_inventory", "orders_placed", "total_cost")
+
+
+def m5_inputs(data: M5Data, as_of: date, transit_days: float, transit_std: float) -> BacktestInputs:
+    series = data.series
+    keep = data.dates <= pd.Timestamp(as_of)
+    sales = data.sales[:, keep]
+    dates = data.dates[keep]
+    rows, cols = np.nonzero(sales > 0)
+    price = np.nan_to_num(data.price[rows, cols])
+    demand = pd.DataFrame({"date": dates[cols], "sku": series["sku"].to_numpy()[rows], "channel": CHANNEL,
+                           "region": series["state_id"].to_numpy()[rows], "units": sales[rows, cols],
+                           "revenue": sales[rows, cols] * price})
+    location_demand = demand[["date", "sku", "region", "units"]].assign(
+        location_id=series["store_id"].to_numpy()[rows])
+    median_price = np.nanmedian(data.price, axis=1)
+    skus = pd.DataFrame({
+        "sku": series["sku"], "category": series["cat_id"], "unit_cost": np.round(COST_SHARE * median_price, 2),
+        "unit_price": np.round(median_price, 2), "case_pack": 1, "moq": 0, "supplier_id": SUPPLIER,
+        "production_lead_time_days": 0, "launch_date": None, "sku_status": "active"})
+    stores = series[["store_id", "state_id"]].drop_duplicates().sort_values("store_id")
+    locations = pd.DataFrame({
+        "location_id": [SUPPLIER, DC, *stores["store_id"]],
+        "location_type": ["supplier", "upstream", *["store"] * len(stores)],
+        "region": ["US", "US", *stores["state_id"]],
+        "capacity_units": pd.array([None] * (len(stores) + 2), dtype="Int64")})
+    lanes = pd.DataFrame({
+        "origin_id": [SUPPLIER, *[DC] * len(stores)], "destination_id": [DC, *stores["store_id"]],
+        "mode": "truck", "transit_days": [7.0, *[transit_days] * len(stores)],
+        "transit_days_std": [1.0, *[transit_std] * len(stores)], "cost_per_unit": 0.1, "lane_status": "active",
+        "order_cost": 0.0, "co2e_kg_per_unit": 0.0})
+    return BacktestInputs(as_of=as_of, demand=demand, location_demand=location_demand, skus=skus,
+                          locations=locations, lanes=lanes, promotions=promotions(data, pd.Timestamp(as_of)),
+                          unlimited_locations=(DC,))
+
+
+def baseline_grid(inputs: BacktestInputs, days: int) -> pd.DataFrame:
+    """The spreadsheet rule with other (reorder, order-up-to) days on the same simulation."""
+    cfg = load_config()
+    prep = prepare(inputs, days, cfg.backtest, cfg.replenishment)
+    rows = []
+    for reorder, up_to in GRID:
+        rule = BaselineRuleConfig(reorder_cover_days=reorder, order_up_to_days=up_to,
+                                  sales_days=cfg.backtest.baseline.sales_days)
+        policy = BaselinePolicy(prep.network, prep.cube, prep.offset, rule,
+                                purchase_cadence(cfg.replenishment.purchase_review_days))
+        result = simulate(prep.network, policy, prep.demand, prep.start_stock, prep.window.dates,
+                          LeadTimes(prep.network, cfg.backtest.seed), lost_sales=cfg.backtest.lost_sales,
+                          transfer_ship_days=cfg.replenishment.transfer_ship_days, in_flight=prep.in_flight)
+        kpis = policy_kpis(result, cfg.backtest)
+        rows.append({"rule": f"{reorder} / {up_to} days", **{k: kpis[k] for k in SHOWN}})
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the m5_tiny folder")
+    parser.add_argument("--days", type=int, default=365, help="days replayed (default 365)")
+    parser.add_argument("--as-of", default=None, help="last day of the window (default the last day of M5)")
+    parser.add_argument("--transit-days", type=float, default=3.0)
+    parser.add_argument("--transit-std", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=None, help="forecast processes (default backtest.workers)")
+    parser.add_argument("--baseline-grid", action="store_true", help="also run the rule with other numbers")
+    parser.add_argument("--suspected-stockout-days", type=int, default=None,
+                        help="forecast.suspected_stockout_min_days for this run (M5 has no stock feed; "
+                             "docs/operations.md recommends 7 when the forecast feeds purchasing)")
+    args = parser.parse_args()
+
+    data = load_m5(args.data)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else data.dates[-1].date()
+    cfg = load_config()
+    backtest = cfg.backtest if args.workers is None else cfg.backtest.model_copy(update={"workers": args.workers})
+    forecast = cfg.forecast
+    if args.suspected_stockout_days is not None:
+        forecast = forecast.model_copy(update={"suspected_stockout_min_days": args.suspected_stockout_days})
+    inputs = m5_inputs(data, as_of, args.transit_days, args.transit_std)
+    print(f"M5: {len(data.series)} series as SKUs at {inputs.locations['location_type'].eq('store').sum()} stores, "
+          f"window of {args.days} days ending {as_of}, DC → store {args.transit_days:g} ± {args.transit_std:g} days")
+    started = time.perf_counter()
+    last = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or time.perf_counter() - last.get(stage, 0) > 60:
+            last[stage] = time.perf_counter()
+            print(f"  {stage}: {done}/{total} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    result = run_backtest(inputs, backtest, forecast, cfg.replenishment, days=args.days, progress=progress)
+    took = time.perf_counter() - started
+    wide = result.comparison()
+    with pd.option_context("display.width", 160, "display.float_format", "{:,.4f}".format):
+        print(wide.to_string(index=False))
+        print(f"\ntime: {took:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()) + ")")
+        if args.baseline_grid:
+            print("\nthe spreadsheet rule with other numbers (same demand, lanes, draws, start):")
+            print(baseline_grid(inputs, args.days).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Policy backtest assets: ``marts.policy_backtest`` (KPIs per policy) and
+``marts.policy_backtest_daily`` (inventory, demand and stockouts per day), from
+``pipelines.simulation``.
+
+The inputs are read in the ``duckdb`` pool and the connection closed; the simulation (minutes
+for a long window) runs outside any connection; the two tables are then replaced in one
+transaction. The nightly asset replays ``backtest.asset_window_days``; ``stockpilot backtest``
+replays ``--days`` (default ``backtest.window_days``) with the same functions.
+"""
+
+
+import base64
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.metadata import markdown_table
+from orchestration.resources import DUCKDB_POOL, StockpilotResource
+from pipelines.config import StockpilotConfig, load_config
+from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest
+from pipelines.simulation.charts import backtest_chart
+from pipelines.simulation.kpis import kpi_comparison
+from pipelines.warehouse import connect, replace_tables, table_exists
+
+#: What the backtest reads, so it runs after them and they are its lineage.
+UPSTREAM = {
+    "fct_daily_demand": dg.AssetKey(["marts", "fct_daily_demand"]),
+    "fct_daily_stock": dg.AssetKey(["marts", "fct_daily_stock"]),
+    "dim_sku": dg.AssetKey(["marts", "dim_sku"]),
+    "dim_location": dg.AssetKey(["marts", "dim_location"]),
+    "demand_components": dg.AssetKey(["intermediate", "int_demand_components"]),
+    "lanes": dg.AssetKey(["staging", "stg_raw__lanes"]),
+    "promotions": dg.AssetKey(["staging", "stg_raw__promotions"]),
+}
+#: Name → SQL of the history the backtest replays ({as_of} is filled in).
+INPUT_QUERIES = {
+    "demand": "SELECT date, sku, channel, region, units, revenue FROM marts.fct_daily_demand "
+              "WHERE date <= DATE '{as_of}'",
+    "location_demand": "SELECT order_date AS date, sku, region, location_id, sum(units) AS units "
+                       "FROM intermediate.int_demand_components WHERE order_date <= DATE '{as_of}' "
+                       "GROUP BY ALL",
+    "skus": "SELECT sku, category, unit_cost, unit_price, case_pack, moq, supplier_id, production_lead_time_days, "
+            "launch_date, sku_status, first_order_date, last_order_date FROM marts.dim_sku",
+    "locations": "SELECT location_id, location_type, region, capacity_units FROM marts.dim_location",
+    "lanes": "SELECT origin_id, destination_id, mode, transit_days, transit_days_std, cost_per_unit, lane_status, "
+             "order_cost, co2e_kg_per_unit FROM staging.stg_raw__lanes",
+    "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date <= DATE '{as_of}'",
+    "promotions": "SELECT channel, sku, start_date, end_date, discount_pct FROM staging.stg_raw__promotions",
+    # spans of consecutive days the snapshots describe, as the forecast reads them
+    "stock_reported": "SELECT sku, min(date) AS first_date, max(date) AS last_date FROM ("
+                      " SELECT sku, date, date - CAST(row_number() OVER (PARTITION BY sku ORDER BY date)"
+                      " AS INTEGER) AS island FROM marts.fct_daily_stock) GROUP BY sku, island",
+}
+DESCRIPTIONS = {
+    "policy_backtest": "KPIs of Stockpilot's nightly plan and of the spreadsheet rule (30/60 days) replayed "
+                       "against the same real demand: fill rate, cycle service level, stockouts, average "
+                       "inventory, turns, holding, ordering and transport cost, CO2e.",
+    "policy_backtest_daily": "Per policy, day and stock location of the backtest: on hand, in transit, demand, "
+                             "units served and missed, stockouts, orders placed.",
+}
+
+
+def latest_as_of(con) -> date:
+    return con.execute("SELECT as_of FROM intermediate.int_as_of").fetchone()[0]
+
+
+def read_inputs(con, as_of: date | None = None) -> BacktestInputs:
+    """The history up to ``as_of`` (default the warehouse's as-of date, which it may not pass)."""
+    latest = latest_as_of(con)
+    if as_of is not None and as_of > latest:
+        raise ValueError(f"the as-of date {as_of} is after the warehouse's as-of date {latest}: "
+                         "rebuild it with `stockpilot run --as-of` or choose an earlier date")
+    as_of = as_of or latest
+    frames = {name: con.execute(sql.format(as_of=as_of.isoformat())).df() for name, sql in INPUT_QUERIES.items()}
+    country = con.execute("SELECT coalesce(mode(country), 'US') FROM staging.stg_raw__channels").fetchone()[0]
+    return BacktestInputs(as_of=as_of, country=country, **frames)
+
+
+def simulate_from_warehouse(stockpilot: StockpilotResource, days: int, cfg: StockpilotConfig,
+                            as_of: date | None = None, progress=None) -> BacktestResult:
+    """Read the inputs (connection closed afterwards), then simulate."""
+    with stockpilot.connect(read_only=True) as con:
+        inputs = read_inputs(con, as_of)
+    return run_backtest(inputs, cfg.backtest, cfg.forecast, cfg.replenishment, days=days, progress=progress)
+
+
+#: Tables the backtest reads; without them the warehouse is not built yet.
+REQUIRED_TABLES = (("marts", "fct_daily_demand"), ("marts", "dim_sku"), ("marts", "dim_location"),
+                   ("intermediate", "int_demand_components"), ("staging", "stg_raw__lanes"),
+                   ("intermediate", "int_as_of"))
+
+
+def warehouse_ready(path: str | Path) -> bool:
+    """The warehouse file exists and holds every table the backtest reads."""
+    if not Path(path).exists():
+        return False
+    with connect(path, read_only=True) as con:
+        return all(table_exists(con, schema, table) for schema, table in REQUIRED_TABLES)
+
+
+def display_table(result: BacktestResult) -> pd.DataFrame:
+    """The KPIs side by side as text for the terminal: shares in %, money and units rounded."""
+    wide = kpi_comparison(result.kpis)
+    policies = [c for c in wide.columns if c not in ("kpi", "unit")]
+
+    def fmt(value: float, unit: str) -> str:
+        if pd.isna(value):
+            return "-"
+        if unit == "share":
+            return f"{value:.1%}"
+        if unit in ("currency", "units", "kg") or abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:,.2f}" if value != int(value) else f"{int(value):,}"
+
+    out = wide[["kpi"]].copy()
+    for policy in policies:
+        out[policy] = [fmt(v, u) for v, u in zip(wide[policy], wide["unit"], strict=True)]
+    out["unit"] = wide["unit"]
+    return out
+
+
+def write_tables(stockpilot: StockpilotResource, result: BacktestResult) -> None:
+    """Replace both tables in one transaction."""
+    with stockpilot.connect() as con:
+        replace_tables(con, "marts", {"policy_backtest": result.kpis, "policy_backtest_daily": result.daily})
+
+
+def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict) -> dict:
+    """The KPIs side by side, the time taken and the chart of inventory and stockouts."""
+    values = kpis.set_index(["policy", "kpi"])["value"]
+
+    def kpi(policy: str, name: str) -> float:
+        value = values.get((policy, name))
+        return float(value) if value is not None and pd.notna(value) else float("nan")
+
+    png = backtest_chart(daily)
+    window = f"{info['window_start']} … {info['window_end']} ({info['days']} days)"
+    return {
+        "window": window,
+        "fill_rate_stockpilot": kpi("stockpilot", "fill_rate"),
+        "fill_rate_baseline": kpi("baseline", "fill_rate"),
+        "average_inventory_value_stockpilot": kpi("stockpilot", "average_inventory_value"),
+        "average_inventory_value_baseline": kpi("baseline", "average_inventory_value"),
+        "kpis": markdown_table(kpi_comparison(kpis).round(4), max_rows=40),
+        "seconds": markdown_table(pd.DataFrame({"phase": list(info["seconds"]),
+                                                "seconds": [round(v, 1) for v in info["seconds"].values()]})),
+        "chart": dg.MetadataValue.md(
+            f"Inventory on hand and SKU-location stockouts per day, {window}\n\n"
+            f"![policy backtest](data:image/png;base64,{base64.b64encode(png).decode()})"),
+    }
+
+
+
+
+def _work_dir(stockpilot: StockpilotResource, run_id: str) -> Path:
+    return Path(stockpilot.warehouse).parent / "work" / "backtest" / run_id
+
+
+def export_inputs(inputs: BacktestInputs, work: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    for name in INPUT_QUERIES:
+        getattr(inputs, name).to_parquet(work / f"{name}.parquet", index=False)
+    pd.DataFrame({"as_of": [inputs.as_of], "country": [inputs.country]}).to_parquet(work / "meta.parquet")
+
+
+def load_inputs(work: Path) -> BacktestInputs:
+    frames = {name: pd.read_parquet(work / f"{name}.parquet") for name in INPUT_QUERIES}
+    meta = pd.read_parquet(work / "meta.parquet")
+    as_of = pd.Timestamp(meta["as_of"].iloc[0]).date()
+    return BacktestInputs(as_of=as_of, country=str(meta["country"].iloc[0]), **frames)
+
+
+@dg.op(ins={name: dg.In(dg.Nothing) for name in UPSTREAM}, out=dg.Out(str), pool=DUCKDB_POOL)
+def prepare_backtest_inputs(context: dg.OpExecutionContext, stockpilot: StockpilotResource) -> str:
+    """Export the history the backtest replays to Parquet, so the simulation holds no connection."""
+    work = _work_dir(stockpilot, context.run_id)
+    as_of = date.fromisoformat(stockpilot.as_of) if stockpilot.as_of else None
+    with stockpilot.connect(read_only=True) as con:
+        inputs = read_inputs(con, as_of)
+    export_inputs(inputs, work)
+    return str(work)
+
+
+@dg.op(out=dg.Out(str))
+def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
+    """Replay ``backtest.asset_window_days`` days against Stockpilot and the spreadsheet rule."""
+    work = Path(work_dir)
+    cfg = load_config()
+    result = run_backtest(load_inputs(work), cfg.backtest, cfg.forecast, cfg.replenishment,
+                          days=cfg.backtest.asset_window_days)
+    result.kpis.to_parquet(work / "policy_backtest.parquet", index=False)
+    result.daily.to_parquet(work / "policy_backtest_daily.parquet", index=False)
+    (work / "result.json").write_text(json.dumps({
+        "window_start": result.window.start.isoformat(), "window_end": result.window.end.isoformat(),
+        "days": result.window.days, "seconds": result.seconds, "unplaced_units": result.unplaced_units,
+        "start_stock_units": result.start_stock_units}))
+    context.log.info(f"policy backtest {result.window.start} … {result.window.end}: "
+                     + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    return str(work)
+
+
+@dg.op(out={name: dg.Out(dg.Nothing) for name in DESCRIPTIONS}, pool=DUCKDB_POOL)
+def publish_policy_backtest(stockpilot: StockpilotResource, work_dir: str):
+    """Replace both tables in one transaction, so they always come from the same simulation."""
+    work = Path(work_dir)
+    tables = {name: pd.read_parquet(work / f"{name}.parquet") for name in DESCRIPTIONS}
+    info = json.loads((work / "result.json").read_text())
+    with stockpilot.connect() as con:
+        replace_tables(con, "marts", tables)
+    shutil.rmtree(work, ignore_errors=True)
+    extra = summary_metadata(tables["policy_backtest"], tables["policy_backtest_daily"], info)
+    for name, df in tables.items():
+        yield dg.Output(None, output_name=name, metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(df)), "table": dg.MetadataValue.text(f"marts.{name}"),
+            **extra, "preview": markdown_table(df)})
+
+
+@dg.graph_multi_asset(
+    name="policy_backtest",
+    ins={name: dg.AssetIn(key=key, dagster_type=dg.Nothing) for name, key in UPSTREAM.items()},
+    outs={name: dg.AssetOut(key=dg.AssetKey(["marts", name]), group_name="backtest", kinds={"python", "duckdb"},
+                            dagster_type=dg.Nothing, description=text)
+          for name, text in DESCRIPTIONS.items()},
+)
+def policy_backtest(fct_daily_demand, fct_daily_stock, dim_sku, dim_location, demand_components, lanes,
+                    promotions):
+    work_dir = prepare_backtest_inputs(
+        fct_daily_demand=fct_daily_demand, fct_daily_stock=fct_daily_stock, dim_sku=dim_sku,
+        dim_location=dim_location, demand_components=demand_components, lanes=lanes, promotions=promotions)
+    published = publish_policy_backtest(simulate_policies(work_dir))
+    return {name: getattr(published, name) for name in DESCRIPTIONS}

@@ -1,0 +1,92 @@
+"""The backtest as a picture (PNG bytes, matplotlib without a display) and as an HTML block for
+the planning report: the same chart serves the Dagster UI and the report."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
+
+COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452"}
+LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule"}
+#: KPIs the report shows, in this order (every KPI is in the table marts.policy_backtest).
+REPORT_KPIS = ("fill_rate", "cycle_service_level", "stockout_days", "stockout_rate", "average_inventory_units",
+               "average_inventory_value", "turns", "holding_cost", "ordering_cost", "transport_cost", "total_cost",
+               "co2e_kg")
+
+
+def backtest_chart(daily: pd.DataFrame) -> bytes:
+    """Two panels over the window, one line per policy: units on hand at the end of each day
+    (every stock location), and SKU × location stockouts (days with unserved demand).
+
+    ``daily``: marts.policy_backtest_daily rows (policy, date, on_hand_units, stockouts, …)."""
+    totals = (daily.assign(date=pd.to_datetime(daily["date"]))
+              .groupby(["policy", "date"], as_index=False)[["on_hand_units", "stockouts"]].sum())
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True)
+    for policy, rows in totals.groupby("policy", sort=False):
+        colour = COLOURS.get(policy)
+        label = LABELS.get(policy, policy)
+        top.plot(rows["date"], rows["on_hand_units"], color=colour, linewidth=1.3, label=label)
+        bottom.plot(rows["date"], rows["stockouts"], color=colour, linewidth=1.1, label=label)
+    top.set_ylabel("units on hand", fontsize=8)
+    top.set_title("Inventory on hand (end of day)", fontsize=9, loc="left")
+    bottom.set_ylabel("SKU-locations", fontsize=8)
+    bottom.set_title("Stockouts: SKU-locations with unserved demand that day", fontsize=9, loc="left")
+    for ax in (top, bottom):
+        ax.tick_params(labelsize=7)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.25)
+    top.legend(fontsize=7, loc="upper right")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        if pd.isna(value):
+            return ""
+        if abs(value) < 1 and value != 0:
+            return f"{value:.3f}"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return html.escape(str(value))
+
+
+def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) -> str:
+    """The report's policy-backtest block: the KPIs of both policies side by side and the chart.
+
+    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily (None: not built)."""
+    if kpis is None or kpis.empty:
+        return ('<p class="missing">Not built yet: marts.policy_backtest (run <code>stockpilot backtest</code> '
+                'or the nightly run).</p>')
+    wide = kpi_comparison(kpis)
+    wide = wide[wide["kpi"].isin(REPORT_KPIS)].set_index("kpi").reindex(
+        [k for k in REPORT_KPIS if k in set(wide["kpi"])]).reset_index()
+    policies = [c for c in wide.columns if c not in ("kpi", "unit")]
+    head = "".join(f'<th class="num">{html.escape(LABELS.get(p, p))}</th>' for p in policies)
+    rows = "".join(
+        f"<tr><td>{html.escape(r['kpi'])}</td>"
+        + "".join(f'<td class="num">{_cell(r[p])}</td>' for p in policies)
+        + f"<td>{html.escape(str(r['unit']))}</td></tr>"
+        for _, r in wide.iterrows())
+    start, end = kpis["window_start"].iloc[0], kpis["window_end"].iloc[0]
+    body = (f'<p class="note">Real demand of {html.escape(str(start))} … {html.escape(str(end))} replayed day by '
+            "day against Stockpilot's nightly forecast and plan and against the spreadsheet rule (order up to "
+            "<i>M</i> days of sales when stock + inbound falls below <i>N</i> days; <code>backtest.baseline</code>), "
+            "with the same lanes, lead-time draws and starting stock. Definitions: docs/outputs.md.</p>"
+            f"<table><thead><tr><th>kpi</th>{head}<th>unit</th></tr></thead><tbody>{rows}</tbody></table>")
+    if daily is not None and len(daily):
+        png = base64.b64encode(backtest_chart(daily)).decode()
+        body += f'<img alt="policy backtest: inventory and stockouts" src="data:image/png;base64,{png}">'
+    return body

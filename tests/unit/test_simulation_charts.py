@@ -1,0 +1,41 @@
+"""The backtest's KPI comparison, chart and report block."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.simulation.charts import backtest_chart, backtest_report_html
+from pipelines.simulation.kpis import kpi_comparison
+from tests.unit.simulation_world import backtest
+
+HISTORY = [10.0] * 30 + [10.0, 14.0, 6.0, 30.0, 10.0, 8.0, 12.0] * 4
+
+
+def _result():
+    return backtest(HISTORY, days=28)
+
+
+def test_comparison_puts_the_policies_side_by_side_in_kpi_order():
+    kpis = pd.DataFrame({"policy": ["baseline", "baseline", "stockpilot", "stockpilot"],
+                         "kpi": ["fill_rate", "turns", "fill_rate", "turns"], "value": [0.9, 4.0, 0.95, 6.0],
+                         "unit": ["share", "turns/year", "share", "turns/year"]})
+    wide = kpi_comparison(kpis)
+    assert list(wide.columns) == ["kpi", "stockpilot", "baseline", "unit"]
+    assert wide.values.tolist() == [["fill_rate", 0.95, 0.9, "share"], ["turns", 6.0, 4.0, "turns/year"]]
+
+
+def test_chart_is_a_png_of_the_daily_table():
+    png = backtest_chart(_result().daily)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_block_shows_every_policy_the_window_and_the_chart():
+    result = _result()
+    block = backtest_report_html(result.kpis, result.daily)
+    assert "spreadsheet rule" in block and "fill_rate" in block and "average_inventory_value" in block
+    assert str(result.window.start) in block and str(result.window.end) in block
+    assert "data:image/png;base64," in block
+
+
+def test_report_block_says_when_the_backtest_is_not_built():
+    assert "Not built yet: marts.policy_backtest" in backtest_report_html(None, None)

@@ -1,0 +1,88 @@
+"""Stockpilot's own forecast and plan as the simulated policy, on the one-store world: with a
+constant 10 units a day the forecast is exactly 10 (no band), so the plan's thresholds are
+figures one can work out by hand (replenishment defaults: review 1 day, cover 14 days)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines.simulation.stockpilot import ForecastSchedule, forecast_inputs
+from tests.unit.simulation_world import AS_OF, backtest, inputs, kpi, store_series
+
+CONSTANT = [10.0] * 300  # long enough for every backtest window of the forecast
+
+
+def test_constant_demand_with_fixed_lead_time_never_stocks_out_and_holds_the_hand_computed_average():
+    """DC → STORE 3 days; reorder point = 10 × (3 + 1) = 40, order-up-to 40 + 14 × 10 = 180.
+
+    Start (10 days of cover): 100 on hand and 10 landing on each of days 0–3. End-of-day on hand:
+      days 0–3: 100                                               → 400
+      days 4–13: 90 … 0; night 10 ends at 30 < 40 → transfer 150 landing on day 14   → 450
+      days 14–43: 140 … 0 twice (night 25 at 30 → 150 landing on day 29)             → 2 × 1,050
+    average = 2,950 / 44 = 67.045 units, and never a day without stock when demand came.
+
+    The spreadsheet rule, same start: night −1 position 140 < 300 → 600 − 140 = 460 landing on
+    day 3 (560 after the day), night 30 at 290 → 310 landing on day 34:
+      days 0–2: 100 → 300; days 3–33: 560 … 260 → 12,710; days 34–43: 560 … 470 → 5,150
+    average = 18,160 / 44 = 412.73 units for the same full service.
+    """
+    result = backtest(CONSTANT, days=44, policies=("stockpilot", "baseline"), backtest_cfg={"start_cover_days": 10})
+    assert kpi(result, "stockout_days", "stockpilot") == 0
+    assert kpi(result, "fill_rate", "stockpilot") == 1.0
+    assert kpi(result, "average_inventory_units", "stockpilot") == pytest.approx(2950 / 44)
+    orders = result.results["stockpilot"].orders
+    assert orders[["placed", "arrival", "quantity", "kind"]].values.tolist() == [
+        [10, 14, 150, "transfer"], [25, 29, 150, "transfer"], [40, 44, 150, "transfer"]]
+    assert kpi(result, "fill_rate", "baseline") == 1.0
+    assert kpi(result, "average_inventory_units", "baseline") == pytest.approx(18160 / 44)
+
+
+def test_due_purchase_suggestion_is_placed_on_the_cheapest_supplier_lane():
+    """The DC is the seller's own now (10 days of stock at the start, 300 units in flight on the
+    30-day purchase lane: 10 production + 20 sea). Network position 100 + 100 + 300 + 40 = 540
+    on the first night, −10 a day. The purchase reorder point is 10 × (30 + 7) = 370: reached on
+    night 16 (540 − 170). Purchases go out weekly (nights −1, 6, 13, 20: the 7-day review
+    period): on night 13 the position is 400, not yet due; on night 20 it is 330, due, bought
+    up to 10 × (37 + 30) = 670: 340 units, landing on day 20 + 30 = 50."""
+    result = backtest(CONSTANT, days=22, policies=("stockpilot",), dc_unlimited=False,
+                      backtest_cfg={"start_cover_days": 10})
+    orders = result.results["stockpilot"].orders
+    bought = orders[orders["kind"] == "purchase"]
+    assert bought[["placed", "origin_id", "destination_id", "mode", "quantity", "arrival"]].values.tolist() == [
+        [20, "SUP", "DC", "sea", 340, 50]]
+    assert (orders.loc[orders["kind"] == "transfer", "origin_id"] == "DC").all()
+    assert kpi(result, "stockout_days", "stockpilot") == 0
+
+
+def test_forecast_sees_only_the_history_up_to_its_night():
+    world = inputs([1.0] * 100)
+    night = (pd.Timestamp(AS_OF) - pd.Timedelta(days=30)).date()
+    seen = forecast_inputs(world, night)
+    assert pd.to_datetime(seen.demand["date"]).max() == pd.Timestamp(night)
+    assert seen.as_of == night
+
+
+def test_forecast_is_refitted_every_week_and_shifted_in_between():
+    from pipelines.config import ForecastConfig
+    from pipelines.simulation.history import Window
+
+    schedule = ForecastSchedule(inputs(CONSTANT), Window(end=AS_OF, days=28), ForecastConfig(), refit_every_days=7)
+    assert schedule.nights == [-1, 6, 13, 20]
+    assert [schedule.refit_night(n) for n in (-1, 0, 5, 6, 12, 13, 26)] == [-1, -1, -1, 6, 6, 13, 20]
+    schedule.fit_all(workers=1)
+    assert sorted(schedule.fits) == [-1, 6, 13, 20]
+    first_days = sorted(pd.to_datetime(schedule.at(-1)["date"]).unique())
+    later_days = sorted(pd.to_datetime(schedule.at(3)["date"]).unique())
+    assert later_days == first_days[4:]  # the same fit, the 4 days already past dropped
+    assert schedule.at(6)["date"].min() != schedule.at(5)["date"].min()  # a new fit from night 6
+
+
+def test_stockpilot_uses_the_simulated_store_stock():
+    # a spike the forecast cannot know empties the store; the plan sees the empty shelf that
+    # night and ships the next day
+    window = [10.0] * 10 + [300.0] + [10.0] * 3
+    result = backtest(CONSTANT[:-14] + window, days=14, policies=("stockpilot",))
+    orders = result.results["stockpilot"].orders
+    assert 10 in orders["placed"].tolist()
+    assert store_series(result, "on_hand", "stockpilot")[10] == 0
