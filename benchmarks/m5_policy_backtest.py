@@ -15,8 +15,10 @@ Stated assumptions (M5 records sales, not stock or costs):
   each night.
 - **Start**: the config's rule (``backtest``: 30 days of the last 30 days' mean sales on the
   shelf, and a shipment landing each day of the lane's lead time at that rate).
-- Stockpilot: the production forecast (no Prophet, no stock feed: no stockout censoring) refitted
-  weekly, and the production replenishment plan, every night. Baseline: the spreadsheet rule of
+- Stockpilot: the production forecast (no Prophet) refitted weekly, and the production
+  replenishment plan, every night. M5 has no stock feed, so the forecast censors no stockout
+  unless ``--suspected-stockout-days`` turns on the suspected-stockout rule (docs/operations.md
+  recommends 7 for sellers without snapshots whose forecast feeds purchasing). Baseline: the spreadsheet rule of
   ``backtest.baseline`` (30 / 60 days). ``--baseline-grid`` also runs the rule with other numbers,
   to show what service the spreadsheet gets from the same inventory.
 

@@ -5,7 +5,8 @@ Sections (each an ``<section id=...>``): ``summary`` (KPI tiles), ``health`` (sc
 distribution and causes), ``attention`` (SKUs needing attention, why, what to do), ``forecast``
 (actuals and forecast with the p10–p90 band for the top SKUs), ``inventory`` (stock by location
 and in transit), ``plans`` (tonight's transfer orders and purchase suggestions), ``dead-stock``
-(dead stock and ageing) and ``kpis`` (the KPI table and trend). A section whose tables are not
+(dead stock and ageing), ``kpis`` (the KPI table and trend) and ``backtest`` (the policy
+backtest's KPIs and chart). A section whose tables are not
 built says so.
 """
 
@@ -28,6 +29,7 @@ from pipelines.reporting.charts import (
     kpi_trend_chart,
     stacked_bar_chart,
 )
+from pipelines.simulation.charts import backtest_report_html
 from pipelines.warehouse import connect, table_exists
 
 SECTIONS = {
@@ -39,6 +41,7 @@ SECTIONS = {
     "plans": "Tonight's transfer orders and purchase suggestions",
     "dead-stock": "Dead stock and ageing",
     "kpis": "KPIs",
+    "backtest": "Policy backtest: Stockpilot against the spreadsheet rule",
 }
 AGE_BUCKETS = ["units_0_90", "units_91_180", "units_181_270", "units_271_365", "units_over_365"]
 #: What the report reads (marts.<name>); absent ones are reported as not built.
@@ -54,6 +57,8 @@ QUERIES = {
     "purchase_suggestions": "SELECT * FROM marts.purchase_suggestions",
     "demand_forecast": "SELECT sku, date, p10, p50, p90, model FROM marts.demand_forecast WHERE level = 'total'",
     "dim_sku": "SELECT sku, title FROM marts.dim_sku",
+    "policy_backtest": "SELECT * FROM marts.policy_backtest",
+    "policy_backtest_daily": "SELECT * FROM marts.policy_backtest_daily ORDER BY date",
 }
 
 
@@ -341,6 +346,12 @@ def kpi_section(data: ReportData) -> str:
     return _section("kpis", body)
 
 
+def backtest_section(data: ReportData) -> str:
+    """The policy backtest's KPIs and chart (``pipelines.simulation.charts``)."""
+    return _section("backtest", backtest_report_html(data.tables.get("policy_backtest"),
+                                                     data.tables.get("policy_backtest_daily")))
+
+
 def render_report(data: ReportData, cfg: ReportConfig, attention_below: int = 60,
                   generated_at: datetime | None = None) -> str:
     generated = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
@@ -354,6 +365,7 @@ def render_report(data: ReportData, cfg: ReportConfig, attention_below: int = 60
         plans_section(data, cfg.table_rows),
         dead_stock_section(data, cfg.table_rows),
         kpi_section(data),
+        backtest_section(data),
     ]
     return (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -44,7 +44,7 @@ def backtest_chart(daily: pd.DataFrame) -> bytes:
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.25)
-    top.legend(fontsize=7, loc="upper right")
+    top.legend(fontsize=7, loc="lower left")  # the lines run high: the bottom is free
     fig.autofmt_xdate()
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -80,7 +80,7 @@ def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) 
         + "".join(f'<td class="num">{_cell(r[p])}</td>' for p in policies)
         + f"<td>{html.escape(str(r['unit']))}</td></tr>"
         for _, r in wide.iterrows())
-    start, end = kpis["window_start"].iloc[0], kpis["window_end"].iloc[0]
+    start, end = (pd.Timestamp(kpis[col].iloc[0]).date() for col in ("window_start", "window_end"))
     body = (f'<p class="note">Real demand of {html.escape(str(start))} … {html.escape(str(end))} replayed day by '
             "day against Stockpilot's nightly forecast and plan and against the spreadsheet rule (order up to "
             "<i>M</i> days of sales when stock + inbound falls below <i>N</i> days; <code>backtest.baseline</code>), "

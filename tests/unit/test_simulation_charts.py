@@ -33,7 +33,11 @@ def test_report_block_shows_every_policy_the_window_and_the_chart():
     result = _result()
     block = backtest_report_html(result.kpis, result.daily)
     assert "spreadsheet rule" in block and "fill_rate" in block and "average_inventory_value" in block
-    assert str(result.window.start) in block and str(result.window.end) in block
+    assert f"{result.window.start} … {result.window.end}" in block
+    # as read back from the warehouse: timestamps, shown as dates
+    read_back = result.kpis.assign(window_start=pd.Timestamp(result.window.start),
+                                   window_end=pd.Timestamp(result.window.end))
+    assert f"{result.window.start} … {result.window.end}" in backtest_report_html(read_back, None)
     assert "data:image/png;base64," in block
 
 
