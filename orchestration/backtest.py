@@ -9,7 +9,6 @@ replays ``--days`` (default ``backtest.window_days``) with the same functions.
 """
 
 
-import base64
 import json
 import shutil
 from datetime import date
@@ -18,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from orchestration.metadata import markdown_table
+from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import StockpilotConfig, load_config
 from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest
@@ -150,7 +149,7 @@ def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict) -> dic
                                                 "seconds": [round(v, 1) for v in info["seconds"].values()]})),
         "chart": dg.MetadataValue.md(
             f"Inventory on hand and SKU-location stockouts per day, {window}\n\n"
-            f"![policy backtest](data:image/png;base64,{base64.b64encode(png).decode()})"),
+            + png_markdown(png, "policy backtest")),
     }
 
 

@@ -7,7 +7,6 @@ one transaction. Under the multiprocess executor (``dagster dev``, the schedule)
 in parallel processes; under Kubernetes or Celery executors, on separate workers.
 """
 
-import base64
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow.parquet as pq
 
-from orchestration.metadata import markdown_table
+from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import load_config
 from pipelines.forecasting import ForecastInputs, run_forecast, shard_config, shard_of
@@ -128,7 +127,7 @@ def _chart_markdown(work: Path, forecast: pd.DataFrame, accuracy: pd.DataFrame) 
     caption = ", ".join(f"{sku}: {models.get(sku, '?')}" for sku in top)
     return dg.MetadataValue.md(
         f"Top {len(top)} SKUs by units — actuals and forecast p50 with the p10–p90 band ({caption})\n\n"
-        f"![forecast](data:image/png;base64,{base64.b64encode(png).decode()})")
+        + png_markdown(png, "forecast"))
 
 
 def _publish_op(shards: int) -> dg.OpDefinition:

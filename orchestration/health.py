@@ -6,13 +6,12 @@ output (``pipelines.health.score``). Ageing and KPIs are dbt models (``inventory
 ``kpi_daily``, ``kpi_summary``).
 """
 
-import base64
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
-from orchestration.metadata import markdown_table
+from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import HealthConfig, load_config
 from pipelines.health import DeadStockInputs, HealthInputs, dead_stock, health_scores
@@ -127,7 +126,7 @@ AGE_BUCKETS = {"units_0_90": "0-90 days", "units_91_180": "91-180", "units_181_2
 
 
 def _png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
-    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
+    return dg.MetadataValue.md(png_markdown(png, alt))
 
 
 def ageing_chart(con: duckdb.DuckDBPyConnection) -> dg.MetadataValue:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import dagster as dg
 import pandas as pd
 
@@ -19,3 +21,8 @@ def markdown_table(df: pd.DataFrame, max_rows: int = PREVIEW_ROWS) -> dg.Metadat
             for row in shown.itertuples(index=False)]
     more = [f"\n_{len(df) - max_rows} more rows_"] if len(df) > max_rows else []
     return dg.MetadataValue.md("\n".join([header, rule, *body, *more]))
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """PNG bytes as an inline markdown image (the Dagster UI renders it in the metadata)."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

@@ -5,7 +5,6 @@ They depend on every ``marts`` asset of the code location (``build_publish_asset
 the other assets), so they run after all of them and show as the graph's end in the UI.
 """
 
-import base64
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from orchestration.metadata import markdown_table
+from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import beside_warehouse, load_config
 from pipelines.publish import bi_engine, export_parquet, masked_url, publish_marts
@@ -55,7 +54,7 @@ def _kpi_metadata(stockpilot: StockpilotResource) -> dict:
     return {
         "kpis": markdown_table(summary, max_rows=50),
         "kpi_trend": dg.MetadataValue.md(
-            f"![KPI trend](data:image/png;base64,{base64.b64encode(png).decode()})" if png else "_no days_"),
+            png_markdown(png, "KPI trend") if png else "_no days_"),
     }
 
 

@@ -33,14 +33,11 @@ def forecast_band_chart(history: pd.DataFrame, forecast: pd.DataFrame, skus: lis
         ax.tick_params(labelsize=7)
         ax.set_ylim(bottom=0)
     axes[0, 0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (closed afterwards): every Stockpilot chart ends here."""
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
@@ -64,7 +61,7 @@ def health_histogram_chart(scores: pd.Series, attention_below: int = 60) -> byte
     ax.set_ylabel("SKUs", fontsize=8)
     ax.set_xlim(0, 105)
     ax.tick_params(labelsize=7)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def stacked_bar_chart(table: pd.DataFrame, index: str, columns: list[str], ylabel: str,
@@ -83,7 +80,7 @@ def stacked_bar_chart(table: pd.DataFrame, index: str, columns: list[str], ylabe
         ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, loc="lower right" if horizontal else "upper right")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def kpi_trend_chart(daily: pd.DataFrame) -> bytes:
@@ -108,4 +105,4 @@ def kpi_trend_chart(daily: pd.DataFrame) -> bytes:
     bottom.legend(fontsize=7, loc="center left")
     for ax in (top, bottom):
         ax.tick_params(labelsize=7)
-    return _png(fig)
+    return png_bytes(fig)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 
 import matplotlib
 
@@ -13,6 +12,7 @@ matplotlib.use("Agg")  # no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
 
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452"}
@@ -46,11 +46,7 @@ def backtest_chart(daily: pd.DataFrame) -> bytes:
         ax.grid(alpha=0.25)
     top.legend(fontsize=7, loc="lower left")  # the lines run high: the bottom is free
     fig.autofmt_xdate()
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)
 
 
 def _cell(value) -> str:
