@@ -10,7 +10,12 @@ and the interval is widened to contain p50 when the residuals are biased. For in
 forecast, e / max(ŷ, 0.1), and scaled back by the forecast: a zero-sale day then has residual
 exactly −1 (p10 = 0 whatever the forecast level of the day), where an additive residual −ŷ
 from an earlier window would put p10 above zero on a day with a slightly higher forecast and miss
-every zero-sale day. A SKU with fewer than
+every zero-sale day. The upper side of that ratio is measured against the level the window
+really had, e⁺ / max(ŷ, ȳ_w, 0.1) with ȳ_w the SKU's mean actual over the scored days of the
+backtest window: a model that forecast ~0 for a window in which the SKU sold 50 a day (a return
+from a long outage, a level shift) would otherwise give ratios of 500 — a level error, not the
+daily spread — and scaled back by today's forecast a p90 a hundred times the p50. The lower side
+needs no such guard (y ≥ 0 bounds it at −1). A SKU with fewer than
 ``MIN_OWN_RESIDUALS`` residuals (young, or mostly stocked out) borrows the pooled quantiles of
 relative residuals e / max(ŷ, 0.1) of its demand class (intermittent: mean inter-demand interval
 above 1.32 days, Syntetos-Boylan; else smooth), scaled by its own forecast. With no residuals in
@@ -84,13 +89,32 @@ class Quantiles:
         return p10, p90
 
 
+def relative_errors(err: np.ndarray, yhat: np.ndarray, window_level: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """e / max(ŷ, 0.1), the positive ones over max(ŷ, ȳ_w, 0.1) (module docstring)."""
+    below = err / np.maximum(yhat, LEVEL_FLOOR)
+    if window_level is None:
+        return below
+    return np.where(err > 0, err / np.maximum(np.maximum(yhat, window_level), LEVEL_FLOOR), below)
+
+
+def window_levels(group: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per row, the mean of ``y`` over the rows of its ``group`` (one SKU's backtest window)."""
+    if not len(group):
+        return np.zeros(0)
+    _, inverse = np.unique(group, return_inverse=True)
+    return (np.bincount(inverse, y) / np.bincount(inverse))[inverse]
+
+
 def fit_quantiles(sku_idx: np.ndarray, err: np.ndarray, yhat: np.ndarray, n: int,
-                  klass: np.ndarray) -> Quantiles:
-    """Quantiles of residuals ``err`` = y − ŷ (one per scored day of SKU ``sku_idx``)."""
+                  klass: np.ndarray, window_level: np.ndarray | None = None) -> Quantiles:
+    """Quantiles of residuals ``err`` = y − ŷ (one per scored day of SKU ``sku_idx``);
+    ``window_level``: per residual, the mean actual of its backtest window (``window_levels``),
+    which bounds the relative upper residuals (module docstring)."""
     own10 = np.full(n, np.nan)
     own90 = np.full(n, np.nan)
     counts = np.bincount(sku_idx, minlength=n) if len(sku_idx) else np.zeros(n, dtype=int)
-    relerr = err / np.maximum(yhat, LEVEL_FLOOR)
+    relerr = relative_errors(err, yhat, window_level)
     row_class = klass[sku_idx] if len(sku_idx) else np.zeros(0, dtype=bool)
     if len(sku_idx):
         e = np.where(row_class, relerr, err)
