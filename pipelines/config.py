@@ -39,6 +39,9 @@ class ForecastConfig(BaseModel):
     split_lookback_days: int = Field(90, ge=7)
     selection_margin: float = Field(0.15, ge=0.0, lt=1.0)
     shards: int = Field(4, ge=1, le=256)
+    # Model selection (the backtests) runs on a refit night, every this many days; other nights
+    # reuse each SKU's chosen model and interval offsets (pipelines.forecasting.refit). 1 = every night.
+    refit_every_days: int = Field(7, ge=1, le=366)
     # A zero-sale run on days no snapshot covers is a suspected stockout when it is at least
     # this long and its chance as ordinary no-sale days is below the probability; runs longer
     # than the maximum are real (the item left the range). 0 (the default) switches it off.

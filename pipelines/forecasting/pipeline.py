@@ -41,6 +41,7 @@ import pandas as pd
 
 from pipelines.config import ForecastConfig
 from pipelines.forecasting import candidates as cand
+from pipelines.forecasting.fit_state import empty_fit, fit_table
 from pipelines.forecasting.history import Panel, SuspectRule, build_panel
 from pipelines.forecasting.intervals import (
     HorizonWidening,
@@ -106,6 +107,8 @@ class ForecastResult:
     failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAILURE_COLUMNS))
     # intervals.HorizonWidening.table: the quantile widening by lead time this call calibrated
     widening: pd.DataFrame = field(default_factory=lambda: HorizonWidening.none(0).table)
+    # fit_state.FIT_COLUMNS: per modelled SKU what a night without a refit reuses (``refit``)
+    fit: pd.DataFrame = field(default_factory=empty_fit)
 
 
 def shard_of(sku: str | pd.Series, shards: int) -> int | pd.Series:
@@ -167,6 +170,24 @@ def suspect_rule(config: ForecastConfig) -> SuspectRule:
                        probability=config.suspected_stockout_probability)
 
 
+def forecast_panel_of(inputs: ForecastInputs, config: ForecastConfig) -> Panel:
+    """The history panel of the in-scope SKUs of ``inputs`` (step 1)."""
+    return build_panel(_in_scope(inputs), inputs.demand, inputs.stockouts, inputs.promotions,
+                       inputs.as_of, config.horizon_days, stock_reported=inputs.stock_reported,
+                       suspect=suspect_rule(config))
+
+
+def classify(panel: Panel, config: ForecastConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2 per panel row: new SKU, zero demand, and backtest windows (0 unless modelled)."""
+    hist = panel.history_days
+    is_new = hist < config.min_history_days
+    is_zero = ~is_new & (panel.y[:, -SILENT_DAYS:].sum(axis=1) <= 0)
+    modelled = ~is_new & ~is_zero
+    room = (hist - cand.MIN_TRAIN_DAYS) // config.backtest_days
+    windows = np.where(modelled, np.clip(room, 0, config.backtest_windows), 0)
+    return is_new, is_zero, windows
+
+
 def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool = False, *,
                  per_series_models: Sequence[PerSeriesModel] | None = None) -> ForecastResult:
     """Forecast every in-scope SKU of ``inputs`` for the ``horizon_days`` days after as_of.
@@ -174,16 +195,12 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     ``per_series_models`` replaces the default (Prophet, imported lazily and skipped when it
     cannot be imported); tests pass cheap stand-ins. ``progress`` shows a bar for their fits."""
     as_of = pd.Timestamp(inputs.as_of)
-    skus = _in_scope(inputs)
     H, W, bd = config.horizon_days, config.backtest_windows, config.backtest_days
-    panel = build_panel(skus, inputs.demand, inputs.stockouts, inputs.promotions, inputs.as_of, H,
-                        stock_reported=inputs.stock_reported, suspect=suspect_rule(config))
+    panel = forecast_panel_of(inputs, config)
     n, T = panel.n, panel.T
     hist = panel.history_days
-    is_new = hist < config.min_history_days
-    is_zero = ~is_new & (panel.y[:, -SILENT_DAYS:].sum(axis=1) <= 0)
+    is_new, is_zero, windows = classify(panel, config)
     modelled = ~is_new & ~is_zero
-    windows = np.where(modelled, np.clip((hist - cand.MIN_TRAIN_DAYS) // bd, 0, W), 0)
     backtested = windows > 0
     failures: list[tuple[str, str, str]] = []
 
@@ -290,7 +307,6 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     cov_second = coverage(second)
 
     # --- final forecasts ----------------------------------------------------------------------
-    fdates = panel.future_dates()
     beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
     future_promo = panel.promo[:, T:T + H]
     lift = uplift(beta_now[:, None], future_promo)
@@ -353,36 +369,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
         p10[zero_idx], p50[zero_idx], p90[zero_idx] = a, b, c
         model_name[zero_idx] = "zero_demand"
 
-    promo_tag = layered & (future_promo > 0).any(axis=1) & (p50.max(axis=1) > 0)
-    shown_name = np.where(promo_tag, model_name.astype(str) + "+promo", model_name.astype(str))
-    total = pd.DataFrame({
-        "sku": np.repeat(panel.skus, H),
-        "level": "total",
-        "level_value": "all",
-        "date": np.tile(fdates.date, n),
-        "p10": p10.ravel(), "p50": p50.ravel(), "p90": p90.ravel(),
-        "model": np.repeat(shown_name, H),
-    })
-    total = apply_overrides(total, inputs.overrides)
-    for col in ("p10", "p50", "p90"):
-        total[col] = np.nan_to_num(total[col].to_numpy(dtype=float), nan=0.0, posinf=0.0).clip(0.0)
-    total["p10"] = np.minimum(total["p10"], total["p50"])
-    total["p90"] = np.maximum(total["p90"], total["p50"])
-    total["as_of"] = as_of.date()
-
-    frames = [total]
-    for level in ("channel", "region"):
-        shares = split_shares(inputs.demand, inputs.stockouts, pd.Series(panel.skus), inputs.as_of,
-                              config.split_lookback_days, level)
-        if not len(shares):
-            continue
-        part = total.drop(columns="level_value").merge(shares, on="sku")
-        for col in ("p10", "p50", "p90"):
-            part[col] = part[col] * part["share"]
-        part["level"] = level
-        frames.append(part.drop(columns="share"))
-    forecast = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
-    forecast["is_overridden"] = forecast["is_overridden"].astype(bool)
+    forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo)
 
     # --- accuracy -----------------------------------------------------------------------------
     ar = np.arange(n)
@@ -398,8 +385,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
         "sku": panel.skus,
         "model": np.where(backtested, name_arr[np.maximum(used_best, 0)], model_name.astype(str)),
         "history_days": hist,
-        "stockout_days": (panel.in_history & ~panel.observed & ~panel.suspected).sum(axis=1),
-        "suspected_stockout_days": panel.suspected.sum(axis=1),
+        **stockout_day_counts(panel),
         "windows": windows,
         "wape": pick("wape", best, ok_b), "rmsse": pick("rmsse", best, ok_b),
         "mase": pick("mase", best, ok_b), "bias": pick("bias", best, ok_b),
@@ -411,9 +397,17 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
         "selection_metric": SELECTION_METRIC,
         "as_of": as_of.date(),
     })[ACCURACY_COLUMNS]
+    fit = fit_table(panel.skus, mod_idx, model_name, name_arr[best_panel], q_final, widening,
+                    panel.raw.sum(axis=1), windows, as_of.date(), config)
     return ForecastResult(forecast=forecast, accuracy=accuracy,
                           failures=pd.DataFrame(failures, columns=FAILURE_COLUMNS),
-                          widening=widening.table)
+                          widening=widening.table, fit=fit)
+
+
+def stockout_day_counts(panel: Panel) -> dict[str, np.ndarray]:
+    """Per SKU, history days censored as known stockouts and as suspected ones (accuracy table)."""
+    return {"stockout_days": (panel.in_history & ~panel.observed & ~panel.suspected).sum(axis=1),
+            "suspected_stockout_days": panel.suspected.sum(axis=1)}
 
 
 def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, names: list[str],
@@ -454,3 +448,45 @@ def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, na
     scored = panel.observed[s, t]
     return horizon_widening((t - cutoff)[scored], panel.y[s, t][scored], pred[scored], p10[scored],
                             p90[scored], klass[s][scored], bd, H)
+
+
+def assemble_forecast(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, p10: np.ndarray,
+                      p50: np.ndarray, p90: np.ndarray, model_name: np.ndarray, layered: np.ndarray,
+                      future_promo: np.ndarray) -> pd.DataFrame:
+    """FORECAST_COLUMNS rows from daily total p10/p50/p90 (units/day, panel rows × horizon):
+    the ``+promo`` tag, planner overrides, clipping, then the channel and region splits."""
+    H = panel.horizon
+    n = panel.n
+    as_of = pd.Timestamp(inputs.as_of)
+    fdates = panel.future_dates()
+    promo_tag = layered & (future_promo > 0).any(axis=1) & (p50.max(axis=1) > 0)
+    shown_name = np.where(promo_tag, model_name.astype(str) + "+promo", model_name.astype(str))
+    total = pd.DataFrame({
+        "sku": np.repeat(panel.skus, H),
+        "level": "total",
+        "level_value": "all",
+        "date": np.tile(fdates.date, n),
+        "p10": p10.ravel(), "p50": p50.ravel(), "p90": p90.ravel(),
+        "model": np.repeat(shown_name, H),
+    })
+    total = apply_overrides(total, inputs.overrides)
+    for col in ("p10", "p50", "p90"):
+        total[col] = np.nan_to_num(total[col].to_numpy(dtype=float), nan=0.0, posinf=0.0).clip(0.0)
+    total["p10"] = np.minimum(total["p10"], total["p50"])
+    total["p90"] = np.maximum(total["p90"], total["p50"])
+    total["as_of"] = as_of.date()
+
+    frames = [total]
+    for level in ("channel", "region"):
+        shares = split_shares(inputs.demand, inputs.stockouts, pd.Series(panel.skus), inputs.as_of,
+                              config.split_lookback_days, level)
+        if not len(shares):
+            continue
+        part = total.drop(columns="level_value").merge(shares, on="sku")
+        for col in ("p10", "p50", "p90"):
+            part[col] = part[col] * part["share"]
+        part["level"] = level
+        frames.append(part.drop(columns="share"))
+    forecast = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    forecast["is_overridden"] = forecast["is_overridden"].astype(bool)
+    return forecast
