@@ -34,9 +34,13 @@ class DemoSummary:
 
 
 def generate_demo(out: Path, skus: int = 300, days: int = 730, seed: int = 7,
-                  end: date = date(2026, 10, 31), progress: bool = False) -> DemoSummary:
+                  end: date = date(2026, 10, 31), progress: bool = False,
+                  daily_files_from: date | None = None) -> DemoSummary:
     """Write a demo seller's landing files into ``out/<feed>/``: ``days`` days of history
-    ending on ``end`` inclusive, for ``skus`` SKUs, reproducible from ``seed``."""
+    ending on ``end`` inclusive, for ``skus`` SKUs, reproducible from ``seed``.
+
+    Event records from ``daily_files_from`` on go to one file per feed and day
+    (``orders/orders_2026-10-31.csv``) instead of the month's file; the records are the same."""
     if skus < 10 or days < 60:
         raise ValueError("the demo needs at least 10 SKUs and 60 days")
     out = Path(out)
@@ -46,7 +50,9 @@ def generate_demo(out: Path, skus: int = 300, days: int = 730, seed: int = 7,
     model = DemandModel.build(catalogue, clock, network.streams())
     renderer = Renderer(catalogue, clock, load_config().timezone)
     renderers = {feed.name: getattr(renderer, feed.name) for feed in contract.EVENT_FEEDS}
-    writer = LandingWriter(out, clock, renderers, MOMENT_COLUMN, bad_row_specs(catalogue, clock))
+    daily_from_day = clock.day_of_date(daily_files_from) if daily_files_from else None
+    writer = LandingWriter(out, clock, renderers, MOMENT_COLUMN, bad_row_specs(catalogue, clock),
+                           daily_from_day)
 
     references = {
         contract.SKUS.name: catalogue.skus, contract.LISTINGS.name: catalogue.listings,

@@ -1,8 +1,10 @@
 """Writing landing files: reference tables, and event feeds month by month.
 
 Event records are buffered per month of their moment and written once no later record can land
-in that month, so memory holds a few months at a time. Formats, chosen to exercise every reader
-the contract allows: stock snapshots as Parquet (typed by the contract), the first adjustments
+in that month, so memory holds a few months at a time. From ``daily_from_day`` on (optional),
+records go to one file per feed and day instead (``orders_2026-11-01.csv``), as a connector
+dropping each day's files would write them: a benchmark holds the last day back to replay an
+incremental night. Formats, chosen to exercise every reader the contract allows: stock snapshots as Parquet (typed by the contract), the first adjustments
 file and the last returns file tab-separated (``.tsv``), ``reference/skus.csv`` with a UTF-8 BOM,
 everything else comma-separated UTF-8 CSV.
 """
@@ -22,7 +24,7 @@ import pyarrow.parquet as pq
 
 from pipelines import contract
 from pipelines.demo.bad_rows import BadRowSpec
-from pipelines.demo.clock import Clock
+from pipelines.demo.clock import DAY, Clock
 
 #: Days after a month's end before its file is complete (the longest gap between a record's
 #: creation and its moment: purchase order to receipt for shipments, return disposal for returns).
@@ -57,13 +59,17 @@ class LandingWriter:
     """Buffers event records by month and writes each month's file when it is complete."""
 
     def __init__(self, out: Path, clock: Clock, renderers: dict[str, Callable[[dict], pd.DataFrame]],
-                 moment_column: dict[str, tuple[str, int]], bad_rows: list[BadRowSpec]) -> None:
+                 moment_column: dict[str, tuple[str, int]], bad_rows: list[BadRowSpec],
+                 daily_from_day: int | None = None) -> None:
         self.out = out
         self.clock = clock
         self.renderers = renderers
         self.moment_column = moment_column
         self.bad_specs = bad_rows
         self.buffers: dict[str, dict[int, list[dict]]] = {f: defaultdict(list) for f in renderers}
+        #: Records on or after ``daily_from_day``, per feed and day index; written by ``close``.
+        self.daily_from_day = daily_from_day
+        self.daily: dict[str, dict[int, list[dict]]] = {f: defaultdict(list) for f in renderers}
         self.flushed: dict[str, int] = {f: -1 for f in renderers}
         self.files: list[Path] = []
         self.rows: dict[str, int] = defaultdict(int)
@@ -84,6 +90,16 @@ class LandingWriter:
         moment = records[column]
         if len(moment) == 0:
             return
+        if self.daily_from_day is not None:
+            day = (moment * unit) // DAY
+            for d in np.unique(day[day >= self.daily_from_day]):
+                mine = day == d
+                self.daily[feed][int(d)].append({k: v[mine] for k, v in records.items()})
+            monthly = day < self.daily_from_day
+            records = {k: v[monthly] for k, v in records.items()}
+            moment = records[column]
+            if len(moment) == 0:
+                return
         month = self.clock.month_index(moment * unit)
         for m in np.unique(month):
             if m <= self.flushed[feed]:
@@ -103,6 +119,9 @@ class LandingWriter:
         for feed in self.renderers:
             for month in range(self.flushed[feed] + 1, self.last_month + 1):
                 self._flush(feed, month)
+            for day in sorted(self.daily[feed]):
+                self._write_records(contract.FEEDS_BY_NAME[feed], self.daily[feed].pop(day), [],
+                                    f"{feed}_{self.clock.date_of_day(day).isoformat()}", month=-1)
         self.files.sort()
         self.bad_rows.sort()
 
@@ -114,6 +133,11 @@ class LandingWriter:
                        key=lambda s: s.position)
         if not parts and not specs:
             return
+        self._write_records(feed, parts, specs, f"{feed.name}_{self.clock.month_label(month)}", month)
+
+    def _write_records(self, feed: contract.Feed, parts: list[dict], specs: list[BadRowSpec],
+                       stem: str, month: int) -> None:
+        feed_name = feed.name
         if parts:
             records = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
             column, _ = self.moment_column[feed_name]
@@ -121,14 +145,13 @@ class LandingWriter:
             frame = self.renderers[feed_name]({k: v[order] for k, v in records.items()})
         else:
             frame = pd.DataFrame({c: pd.Series(dtype=object) for c in feed.column_names})
-        label = self.clock.month_label(month)
         if feed_name == contract.STOCK_SNAPSHOTS.name:
             suffix, sep = "parquet", None
         elif (feed_name, month) in ((contract.ADJUSTMENTS.name, 0), (contract.RETURNS.name, self.last_month)):
             suffix, sep = "tsv", "\t"
         else:
             suffix, sep = "csv", ","
-        relative = f"{feed.landing_folder}/{feed.name}_{label}.{suffix}"
+        relative = f"{feed.landing_folder}/{stem}.{suffix}"
         frame = self._insert_bad_rows(frame, specs, relative)
         path = self.out / relative
         if sep is None:
