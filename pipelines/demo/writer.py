@@ -92,10 +92,12 @@ class LandingWriter:
             return
         if self.daily_from_day is not None:
             day = (moment * unit) // DAY
-            for d in np.unique(day[day >= self.daily_from_day]):
+            # Moments after the last day (planned records) follow the month rule, as without.
+            daily = (day >= self.daily_from_day) & (day < self.clock.days)
+            for d in np.unique(day[daily]):
                 mine = day == d
                 self.daily[feed][int(d)].append({k: v[mine] for k, v in records.items()})
-            monthly = day < self.daily_from_day
+            monthly = ~daily
             records = {k: v[monthly] for k, v in records.items()}
             moment = records[column]
             if len(moment) == 0:
