@@ -34,7 +34,7 @@ from pipelines.ingest.landing import (
 )
 from pipelines.ingest.readers import UnreadableFile
 from pipelines.ingest.report import LoadReport
-from pipelines.ingest.tables import REGISTRY_TABLE, ensure_inbox_tables
+from pipelines.ingest.tables import REGISTRY_TABLE, ensure_inbox_tables, refuse_paths
 
 INBOX = contract.INBOX_FOLDER
 
@@ -151,8 +151,8 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, landing_root: Path, now: dateti
     ensure_inbox_tables(con)
     report = LoadReport(INBOX)
     scan = scan_folder(landing_root, INBOX, suffixes=None)
-    report.errors.extend(str(n) for n in scan.refused)
-    report.files_found = len(scan.files)
+    refuse_paths(con, INBOX, scan.refused, report, loaded_at)
+    report.files_found += len(scan.files)
     seen = {r[0] for r in con.execute(f'SELECT sha256 FROM raw."{REGISTRY_TABLE}" WHERE feed = ?',
                                       [INBOX]).fetchall()}
     for file in scan.files:

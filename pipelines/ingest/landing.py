@@ -1,7 +1,9 @@
 """Finding landing files: which files belong to a feed, which are refused, and their content hash.
 
 Only regular files inside the landing root are read. Symbolic links are refused rather than
-followed, because a link lets a drop folder expose any file on the machine to the pipeline.
+followed, because a link lets a drop folder expose any file on the machine to the pipeline; so
+are ``..`` and absolute paths, and a file whose real path leaves the root by the time it is read
+(a folder swapped for a link after the scan). Refused paths are recorded as rejected files.
 """
 
 from __future__ import annotations
@@ -28,6 +30,24 @@ class LandingFile:
     relative: str
     size_bytes: int
     mtime: float
+    #: The resolved landing root the file must stay inside when it is read.
+    root: Path | None = None
+
+
+class OutsideLanding(OSError):
+    """A landing path that leads outside the landing root; the message says how."""
+
+
+def confined(landing_root: Path, relative: str) -> Path:
+    """``<landing_root>/<relative>``, refusing absolute paths and ``..`` (raises OutsideLanding).
+
+    Paths come from the contract and from scans, never from data; this keeps it that way should a
+    folder name ever come from configuration.
+    """
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts:
+        raise OutsideLanding(f"{relative}: path leads outside the landing folder (absolute or '..'), refused")
+    return Path(landing_root) / relative
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,11 @@ def scan_folder(landing_root: Path, folder: str, suffixes: tuple[str, ...] | Non
     """
     root = Path(landing_root).resolve()
     scan = LandingScan()
-    top = root / folder
+    try:
+        top = confined(root, folder)
+    except OutsideLanding as exc:
+        scan.refused.append(LandingNotice(folder, str(exc).split(": ", 1)[1]))
+        return scan
     if top.is_symlink():
         scan.refused.append(LandingNotice(folder, "symbolic link refused (the feed folder must be a real folder)"))
         return scan
@@ -95,7 +119,7 @@ def scan_folder(landing_root: Path, folder: str, suffixes: tuple[str, ...] | Non
                 )
                 continue
             stat = path.stat()
-            scan.files.append(LandingFile(path, relative, stat.st_size, stat.st_mtime))
+            scan.files.append(LandingFile(path, relative, stat.st_size, stat.st_mtime, root))
     scan.files.sort(key=lambda f: f.relative)
     scan.refused.sort(key=lambda n: n.relative)
     scan.ignored.sort(key=lambda n: n.relative)
@@ -142,16 +166,29 @@ def newest_first(files: list[LandingFile]) -> list[LandingFile]:
 
 def read_confined(file: LandingFile) -> bytes:
     """The file's bytes, refusing a path swapped for a symbolic link since the scan."""
-    fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+    return _read_inside(file, None)
 
 
 def read_head(file: LandingFile, size: int) -> bytes:
     """The file's first ``size`` bytes, refusing a link as ``read_confined`` does."""
+    return _read_inside(file, size)
+
+
+def _read_inside(file: LandingFile, size: int | None) -> bytes:
+    # O_NOFOLLOW refuses a last component swapped for a link; the real-path check below refuses a
+    # parent folder swapped for one (the file opened must be the one inside the root).
     fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
-        return handle.read(size)
+        if file.root is not None:
+            real = Path(os.path.realpath(file.path))
+            opened = os.fstat(handle.fileno())
+            try:
+                same = os.path.samestat(opened, real.stat())
+            except OSError:
+                same = False
+            if not real.is_relative_to(file.root) or not same:
+                raise OutsideLanding(f"{file.relative}: resolves outside the landing folder, refused")
+        return handle.read() if size is None else handle.read(size)
 
 
 def sha256_of(data: bytes) -> str:

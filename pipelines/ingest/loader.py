@@ -7,6 +7,7 @@ append-only; a reference table is replaced whole when its current file changes.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pipelines.ingest.landing import (
     LandingFile,
     LandingNotice,
     LandingScan,
+    OutsideLanding,
     newest_first,
     read_confined,
     reference_table_of,
@@ -41,7 +43,7 @@ from pipelines.ingest.landing import (
 from pipelines.ingest.readers import UnreadableFile, read_landing_file
 from pipelines.ingest.references import ReferenceValues, load_reference_values, reference_load_order
 from pipelines.ingest.report import LoadReport
-from pipelines.ingest.tables import REGISTRY_TABLE, ensure_tables
+from pipelines.ingest.tables import REGISTRY_TABLE, ensure_tables, refuse_paths
 
 #: Quarantined rows listed one by one in a report's errors, per file; the rest are counted.
 ROW_ERRORS_PER_FILE = 20
@@ -92,12 +94,12 @@ def ingest_feed(
     report.rows_released = _release_retryable(con, feed, timezone, now, loaded_at, directory)
     references = load_reference_values(con, feed)
     own = LandingScan() if feed.report_only else scan_folder(landing_root, feed.landing_folder, REPORT_SUFFIXES)
-    report.errors.extend(str(n) for n in own.refused)
+    refuse_paths(con, feed.name, own.refused, report, loaded_at)
     report.warnings.extend(str(n) for n in own.ignored)
     candidates = [(file, None) for file in own.files] + inbox.files_elsewhere(landing_root, feed)
     seen = _registered_hashes(con, feed)
     for file, classified in candidates:
-        content = _read(file, report)
+        content = _read(file, report, con, feed.name, loaded_at)
         if content is None:
             report.files_found += 1
             continue
@@ -188,7 +190,7 @@ def _ingest_reference_table(con: duckdb.DuckDBPyConnection, feed: contract.Feed,
     loaded_at = _utc_naive(now)
     ensure_tables(con, feed)
     report = LoadReport(feed.name, files_found=len(files))
-    report.errors.extend(str(n) for n in refused)
+    refuse_paths(con, feed.name, refused, report, loaded_at)
     report.warnings.extend(str(n) for n in ignored)
     if not files:
         if not _row_count(con, "raw", feed.name):
@@ -198,7 +200,7 @@ def _ingest_reference_table(con: duckdb.DuckDBPyConnection, feed: contract.Feed,
         return report
     current, *superseded = newest_first(files)
     report.files_skipped += len(superseded)
-    content = _read(current, report)
+    content = _read(current, report, con, feed.name, loaded_at)
     sha = sha256_of(content) if content is not None else None
     if sha is None or sha in _current_reference_hashes(con, feed):
         if sha is not None:
@@ -227,13 +229,22 @@ def _notices_for(table: str | None, notices: list[LandingNotice]) -> list[Landin
 # --- reading and validating one file ---------------------------------------------------------
 
 
-def _read(file: LandingFile, report: LoadReport) -> bytes | None:
+def _read(file: LandingFile, report: LoadReport, con: duckdb.DuckDBPyConnection, feed: str,
+          at: datetime) -> bytes | None:
+    """The file's bytes, or None when it cannot be read (reported; refused paths recorded)."""
     try:
         return read_confined(file)
+    except OutsideLanding as exc:
+        # The file or a folder above it was swapped for a link after the scan.
+        notice = LandingNotice(file.relative, str(exc).split(": ", 1)[1])
+        refuse_paths(con, feed, [notice], report, at, count_found=False)
     except OSError as exc:
-        # O_NOFOLLOW fails here when the file was swapped for a link after the scan.
-        report.errors.append(f"{file.relative}: cannot be read ({exc.strerror or exc}), refused")
-        return None
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW: the file itself is now a link
+            refuse_paths(con, feed, [LandingNotice(file.relative, "symbolic link refused")], report, at,
+                         count_found=False)
+        else:  # gone or unreadable since the scan: tried again next run
+            report.errors.append(f"{file.relative}: cannot be read ({exc.strerror or exc}), refused")
+    return None
 
 
 def _read_and_validate(feed: contract.Feed, file: LandingFile, content: bytes,
@@ -247,12 +258,15 @@ def _read_and_validate(feed: contract.Feed, file: LandingFile, content: bytes,
     problem = match.problem()
     if problem:
         return _FileOutcome("rejected", reject_reason=f"{file.relative}: {problem}",
-                            reject_columns=",".join(match.missing_required or match.repeated),
+                            reject_columns=",".join(match.missing_required),
                             rule_counts={validation.RULE_HEADER: 1})
     warnings = []
     if match.extra:
         warnings.append(f"{file.relative}: extra column{'s' if len(match.extra) > 1 else ''} ignored: "
                         + ", ".join(match.extra))
+    if match.repeated:
+        warnings.append(f"{file.relative}: column given more than once: {', '.join(match.repeated)} "
+                        "(read from the first copy; rows whose copies differ are quarantined)")
     result = validation.validate(feed, table.data, table.row_numbers, match, references,
                                  timezone=timezone, now=now, malformed=table.malformed)
     return _FileOutcome("loaded", result.good, result.bad, result.rule_counts, warnings)
@@ -394,7 +408,7 @@ def _current_reference_hashes(con, feed: contract.Feed) -> set[str]:
     hashes = set()
     for condition in ("TRUE", "status = 'loaded'"):
         row = con.execute(
-            f'SELECT sha256 FROM raw."{REGISTRY_TABLE}" WHERE feed = ? AND {condition} '
+            f'SELECT sha256 FROM raw."{REGISTRY_TABLE}" WHERE feed = ? AND sha256 IS NOT NULL AND {condition} '
             # Insertion order, not loaded_at: a caller may pass an earlier ``now`` than last time.
             "ORDER BY rowid DESC LIMIT 1", [feed.name]).fetchone()
         if row:

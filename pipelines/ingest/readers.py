@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +20,17 @@ import pyarrow.parquet as pq
 
 UTF8_BOM = b"\xef\xbb\xbf"
 PARQUET_MAGIC = b"PAR1"
+# The csv module's default limit (128 KiB a field) would reject a whole file for one huge
+# value; validation quarantines such a row instead. Arrow, the fast path, has no such limit.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 28))
 #: Candidate delimiters, in the order that wins a tie in the header line.
 DELIMITERS = (",", "\t", ";")
+
+
+#: Why a data row could not be read (the rule counted in reports and documented in
+#: docs/data-contract.md): more or fewer fields than the header, or bytes that are not text.
+FIELD_COUNT = "field_count"
+UNDECODABLE = "undecodable_row"
 
 
 class UnreadableFile(Exception):
@@ -29,11 +39,16 @@ class UnreadableFile(Exception):
 
 @dataclass
 class MalformedRow:
-    """A data row the reader could split but not line up with the header."""
+    """A data row the reader could not line up with the header, or not decode as text.
+
+    ``values`` are the row's fields by header name; bytes that were not text are shown as
+    ``\\xNN`` escapes, so the record keeps everything the file held.
+    """
 
     row_number: int
     reason: str
     values: dict[str, str]
+    rule: str = FIELD_COUNT
 
 
 @dataclass
@@ -119,17 +134,30 @@ def _as_trimmed_strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _read_delimited(content: bytes, encodings: tuple[str, ...], quoting: bool) -> LandingTable:
     offset = len(UTF8_BOM) if content.startswith(UTF8_BOM) else 0
-    text, encoding = decode_text(content, encodings)
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise UnreadableFile(f"binary data, not delimited text (NUL byte at offset {nul + offset})")
+    try:
+        text, encoding = decode_text(content, encodings)
+        damaged = "\x00" in text
+    except UnreadableFile as exc:
+        # A few bad bytes (a row pasted from a Windows-1252 spreadsheet, a truncated copy) must
+        # not cost the file's good rows: keep the bytes as lone surrogates and quarantine just
+        # the rows holding them, unless the header itself is not text.
+        text, encoding, damaged = content[offset:].decode("utf-8", "surrogateescape"), "utf-8", True
+        first_line = text.lstrip("\r\n").split("\n", 1)[0]
+        if _NOT_TEXT.search(first_line) or not first_line.strip():
+            raise exc
     body = text.lstrip("\r\n")
     if not body.strip():
         raise UnreadableFile("no header row (the file holds only blank lines)")
     header_line = body.split("\n", 1)[0].rstrip("\r")
+    nul = header_line.find("\x00")
+    if nul >= 0:
+        raise UnreadableFile(f"binary data, not delimited text (NUL byte at offset "
+                             f"{nul + offset + len(text) - len(body)})")
     delimiter = delimiter_of(header_line)
     header = _unique_names([name.strip() for name in next(csv.reader([header_line], delimiter=delimiter,
                                                                       **_csv_quoting(quoting)))])
+    if damaged:
+        return _parse_with_csv_module(body, header, delimiter, quoting, damaged=True)
     # Arrow parses the bytes directly (multi-threaded); the text was only needed for checks.
     data = body.encode("utf-8") if len(body) != len(text) or encoding != "utf-8" else content[offset:]
     try:
@@ -165,7 +193,10 @@ def _parse_with_arrow(data: bytes, header: list[str], delimiter: str, quoting: b
     return pa.table({name: pc.utf8_trim_whitespace(table.column(i)) for i, name in enumerate(header)})
 
 
-def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting: bool = True) -> LandingTable:
+def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting: bool = True,
+                           damaged: bool = False) -> LandingTable:
+    """The slow path: rows with the wrong number of fields and (``damaged``: the text holds NUL
+    bytes or undecodable bytes as surrogates) rows that are not text become ``malformed``."""
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, **_csv_quoting(quoting))
     next(reader)
     rows: list[list[str]] = []
@@ -178,6 +209,12 @@ def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting
                 continue  # a blank line, as Arrow skips them
             number += 1
             fields = [value.strip() for value in fields]
+            problem = _not_text(header, fields) if damaged else None
+            if problem:
+                names = header + [f"_extra_{i}" for i in range(1, len(fields) - len(header) + 1)]
+                malformed.append(MalformedRow(number, problem, dict(zip(names, map(_legible, fields), strict=False)),
+                                              UNDECODABLE))
+                continue
             if len(fields) == len(header):
                 rows.append(fields)
                 numbers.append(number)
@@ -193,6 +230,28 @@ def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting
     data = pd.DataFrame(rows, columns=header, dtype="str") if rows else _empty_frame(header)
     table = LandingTable(header, data.reset_index(drop=True), np.asarray(numbers, dtype=np.int64), malformed)
     return _drop_trailing_empty_rows(table)
+
+
+#: Undecodable bytes (kept as lone surrogates by ``surrogateescape``) and NUL bytes.
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
+
+
+def _not_text(header: list[str], fields: list[str]) -> str | None:
+    """Why a row is not text, naming the first column holding a bad byte; None when it is text."""
+    for i, value in enumerate(fields):
+        found = _NOT_TEXT.search(value)
+        if found:
+            column = header[i] if i < len(header) else f"extra field {i + 1 - len(header)}"
+            char = found.group()
+            if char == "\x00":
+                return f"row holds a NUL byte (binary data) in column {column}"
+            return f"row is not UTF-8 text (byte 0x{ord(char) - 0xDC00:02x} in column {column})"
+    return None
+
+
+def _legible(value: str) -> str:
+    """``value`` with undecodable bytes written as ``\\xNN``: valid text that keeps every byte."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _finish(header: list[str], table: pa.Table) -> LandingTable:
@@ -222,6 +281,13 @@ def _empty_frame(header: list[str]) -> pd.DataFrame:
 
 #: Suffix marking the second and later copies of a repeated header name.
 _REPEAT_MARK = " (repeated)"
+
+
+def base_name(name: str) -> str:
+    """The header name as the file wrote it, for a copy ``_unique_names`` renamed."""
+    while name.endswith(_REPEAT_MARK):
+        name = name[: -len(_REPEAT_MARK)]
+    return name
 
 
 def _unique_names(names: list[str]) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
 from pipelines import contract
+from pipelines.ingest.landing import LandingNotice
+from pipelines.ingest.report import LoadReport
+from pipelines.ingest.validation import RULE_REFUSED
 
 #: Columns of every quarantine.<feed> table.
 QUARANTINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -22,9 +27,9 @@ REGISTRY_TABLE = "_loaded_files"
 REGISTRY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("path", "VARCHAR", "Path of the landing file, relative to the landing root."),
     ("feed", "VARCHAR", "Feed or reference table the file was loaded into."),
-    ("sha256", "VARCHAR", "SHA-256 of the file's bytes."),
+    ("sha256", "VARCHAR", "SHA-256 of the file's bytes; NULL for a path refused unread."),
     ("size_bytes", "BIGINT", "File size."),
-    ("status", "VARCHAR", "loaded, or rejected (the whole file quarantined)."),
+    ("status", "VARCHAR", "loaded, or rejected (the whole file quarantined, or the path refused)."),
     ("rows_loaded", "BIGINT", "Rows written to raw.<feed>."),
     ("rows_quarantined", "BIGINT", "Data rows written to quarantine.<feed>."),
     ("loaded_at", "TIMESTAMP", "When the file was processed (UTC)."),
@@ -74,3 +79,48 @@ def ensure_registry(con: duckdb.DuckDBPyConnection) -> None:
     # Registries made before read_as existed gain it (NULL for the files they list).
     con.execute(f'ALTER TABLE raw."{REGISTRY_TABLE}" ADD COLUMN IF NOT EXISTS read_as VARCHAR')
 
+
+
+#: ``read_as`` of a path refused unread (a symbolic link, or leading outside the landing root).
+REFUSED_READ_AS = "refused, not read"
+
+
+def record_refused(con: duckdb.DuckDBPyConnection, feed: str, relative: str, reason: str,
+                   at: datetime) -> bool:
+    """Record a refused path as a rejected file: one quarantine.<feed> row with the reason and a
+    registry row without a hash (nothing was read). Once per path: False when already recorded.
+
+    ``feed`` names the quarantine table (a feed, a reference table or the inbox); both tables
+    must exist.
+    """
+    seen = con.execute(f'SELECT count(*) FROM raw."{REGISTRY_TABLE}" WHERE feed = ? AND path = ? '
+                       "AND read_as = ?", [feed, relative, REFUSED_READ_AS]).fetchone()[0]
+    if seen:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f'INSERT INTO quarantine."{feed}" VALUES (?, NULL, ?, ?, \'\', FALSE, NULL)',
+                    [relative, at, reason])
+        con.execute(
+            f'INSERT INTO raw."{REGISTRY_TABLE}" (path, feed, sha256, size_bytes, status, rows_loaded, '
+            "rows_quarantined, loaded_at, read_as) VALUES (?, ?, NULL, NULL, 'rejected', 0, 0, ?, ?)",
+            [relative, feed, at, REFUSED_READ_AS])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def refuse_paths(con: duckdb.DuckDBPyConnection, feed: str, refused: list[LandingNotice], report: LoadReport,
+                 at: datetime, count_found: bool = True) -> None:
+    """Report refused paths (links, paths leaving the landing root) and record each, once, as a
+    rejected file of ``feed``: counted as rejected the first time, as skipped after."""
+    for notice in refused:
+        report.files_found += count_found
+        report.errors.append(str(notice))
+        if record_refused(con, feed, notice.relative, str(notice), at):
+            report.files_rejected += 1
+            report.count_reasons({RULE_REFUSED: 1})
+        else:
+            report.files_skipped += 1

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines import contract
+from pipelines.ingest import readers
 from pipelines.ingest.readers import MalformedRow
 from pipelines.ingest.references import ReferenceValues
 
@@ -37,10 +38,16 @@ RULE_MINIMUM = "minimum"
 RULE_PLAUSIBLE = "plausible_date"
 RULE_REFERENCE = "reference"
 RULE_DUPLICATE_KEY = "duplicate_key"
-RULE_FIELD_COUNT = "field_count"
+RULE_FIELD_COUNT = readers.FIELD_COUNT
+#: A column the header names twice whose copies hold different values in the row.
+RULE_REPEATED = "repeated_column"
+#: A data row holding bytes that are not UTF-8 text, or a NUL byte (the rest of its file loads).
+RULE_UNDECODABLE = readers.UNDECODABLE
 #: Whole-file rules (one quarantine row with no row number).
 RULE_UNREADABLE = "unreadable_file"
 RULE_HEADER = "header"
+#: A path refused unread: a symbolic link, or a path leading outside the landing root.
+RULE_REFUSED = "refused_path"
 #: A marketplace-report row that is not this feed's to load (an Amazon multi-channel
 #: fulfilment order belongs to the channel that sold it).
 RULE_REPORT_ROW = "report_row"
@@ -64,16 +71,18 @@ class HeaderMatch:
     columns: dict[str, str]
     extra: list[str]
     missing_required: list[str]
+    #: Contract columns the header names more than once.
     repeated: list[str]
     feed: contract.Feed
+    #: Contract column → the header names of its further copies. A row whose copies disagree is
+    #: quarantined (``RULE_REPEATED``); the rows where they agree load.
+    copies: dict[str, list[str]] = field(default_factory=dict)
 
     def problem(self) -> str | None:
         """Why the whole file must be rejected, or None."""
         if not self.columns:
             return (f"header has no {self.feed.name} column (found: {', '.join(self.extra) or 'nothing'}; "
                     f"expected: {', '.join(self.feed.column_names)})")
-        if self.repeated:
-            return f"column given more than once: {', '.join(self.repeated)}"
         if self.missing_required:
             return f"missing required column{'s' if len(self.missing_required) > 1 else ''}: " + ", ".join(
                 self.missing_required)
@@ -81,21 +90,28 @@ class HeaderMatch:
 
 
 def match_header(feed: contract.Feed, header: list[str], repeated_names: list[str] = ()) -> HeaderMatch:
-    """Match header names to contract columns, ignoring case and surrounding spaces."""
+    """Match header names to contract columns, ignoring case and surrounding spaces.
+
+    A contract column named twice (``quantity`` and ``Quantity``, or a copy the reader renamed
+    ``quantity (repeated)``) is read from its first copy; the others are kept in ``copies``.
+    ``repeated_names`` is accepted for callers that list them; the names themselves tell.
+    """
     known = set(feed.column_names)
     columns: dict[str, str] = {}
     extra: list[str] = []
-    repeated = {name.strip().lower() for name in repeated_names} & known
+    copies: dict[str, list[str]] = {}
     for name in header:
-        key = name.strip().lower()
+        key = readers.base_name(name).strip().lower()
         if key in known and key in columns:
-            repeated.add(key)
-        elif key in known:
+            copies.setdefault(key, []).append(name)
+        elif key in known and name.strip().lower() == key:
             columns[key] = name
-        elif key.split(" (", 1)[0] not in repeated:
+        elif key in known:
+            copies.setdefault(key, []).append(name)  # a renamed copy before its first: kept aside
+        else:
             extra.append(name)
     missing = [c for c in feed.required_columns if c not in columns]
-    return HeaderMatch(columns, extra, missing, sorted(repeated), feed)
+    return HeaderMatch(columns, extra, missing, sorted(copies), feed, copies)
 
 
 @dataclass
@@ -193,6 +209,8 @@ def validate(
     for column in feed.columns:
         source = match.columns.get(column.name)
         raw = data[source].astype("str") if source else pd.Series("", index=data.index, dtype="str")
+        _check_copies(column.name, raw, [data[name].astype("str") for name in match.copies.get(column.name, ())],
+                      failures)
         typed[column.name] = _check_column(column, raw, failures, timezone, now_local)
     _apply_defaults_from_column(feed, typed)
     _check_references(feed, typed, references, failures)
@@ -210,6 +228,14 @@ def validate(
     if malformed:
         bad, counts = _add_malformed(bad, counts, malformed, start=size)
     return ValidationResult(good, bad, counts)
+
+
+def _check_copies(name: str, raw: pd.Series, copies: list[pd.Series], failures: _Failures) -> None:
+    """A row whose copies of a repeated column differ is ambiguous: which value is meant?"""
+    for copy in copies:
+        differ = (copy != raw).to_numpy() & ~failures.failed_in(name)
+        failures.add(differ, f"{name}: given more than once with different values "
+                     + _quoted(raw, differ) + " and " + _quoted(copy, differ), name, RULE_REPEATED)
 
 
 def _local_now(now: datetime | None, timezone: str) -> pd.Timestamp:
@@ -470,7 +496,8 @@ def _add_malformed(bad: pd.DataFrame, counts: dict[str, int], malformed: list[Ma
     combined = pd.concat([bad, extra]) if len(bad) else extra
     combined = combined.sort_values("_row_number", kind="stable")
     counts = dict(counts)
-    counts[RULE_FIELD_COUNT] = counts.get(RULE_FIELD_COUNT, 0) + len(malformed)
+    for m in malformed:
+        counts[m.rule] = counts.get(m.rule, 0) + 1
     return combined, counts
 
 

@@ -44,7 +44,8 @@ def test_symlink_is_refused_and_not_read(references, landing, drop, tmp_path):
     os.symlink(tmp_path, landing / "orders" / "linked_folder")
     report = ingest_feed(references, landing, contract.ORDERS, now=NOW)
     assert report.errors == ["orders/link.csv: symbolic link refused", "orders/linked_folder: symbolic link refused"]
-    assert (report.files_found, report.rows_loaded) == (0, 0)
+    # Found, and recorded as rejected files; nothing of them read.
+    assert (report.files_found, report.files_rejected, report.rows_loaded) == (2, 2, 0)
 
 
 def test_reference_files_are_recognised_by_name():

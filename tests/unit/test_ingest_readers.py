@@ -153,3 +153,47 @@ def test_txt_file_is_read_as_delimited_text(references, landing, drop):
     drop("orders/export.txt", HEADER.replace(",", "\t") + "\r\nO-1\t2026-05-01\tamazon\tA-1\t2\tpaid\r\n")
     load(references, landing)
     assert loaded(references) == [("O-1", 2)]
+
+
+def test_row_with_bytes_that_are_not_utf8_is_quarantined_and_the_rest_loads(references, landing, drop):
+    drop("orders/a.csv", (HEADER + "\nO-1,2026-05-01,amazon,A-1,2,paid\n").encode()
+         + b"O-2,2026-05-01,amazon,A-1,1,p\xe9id\nO-3,2026-05-01,amazon,A-1,3,paid\n")
+    report = load(references, landing)
+    assert loaded(references, "order_id, _row_number") == [("O-1", 1), ("O-3", 3)]
+    assert quarantined(references) == [
+        ("orders/a.csv", 2, "row is not UTF-8 text (byte 0xe9 in column status)", "", False)]
+    assert report.reasons == {"undecodable_row": 1}
+    # The record keeps the byte, written as an escape, so nothing the file held is lost.
+    record = references.execute("SELECT record FROM quarantine.orders").fetchone()[0]
+    assert '"status": "p\\\\xe9id"' in record
+
+
+def test_row_holding_a_nul_byte_is_quarantined_and_the_rest_loads(references, landing, drop):
+    drop("orders/a.csv", HEADER + "\nO-1,2026-05-01,amazon,A-1,2,pa\x00id\nO-2,2026-05-01,amazon,A-1,1,paid\n")
+    load(references, landing)
+    assert loaded(references) == [("O-2", 1)]
+    assert quarantined(references)[0][1:3] == (1, "row holds a NUL byte (binary data) in column status")
+
+
+def test_header_that_is_not_utf8_rejects_the_file_whole(references, landing, drop):
+    drop("orders/a.csv", b"order_id,ordered_at,channel,listing_sku,quantit\xe9,status\nO-1,2026-05-01,amazon,A-1,2,paid\n")
+    report = load(references, landing)
+    assert report.files_rejected == 1
+    assert quarantined(references)[0][2] == "orders/a.csv: not UTF-8 text (byte 0xe9 at offset 47)"
+
+
+def test_column_given_twice_loads_the_rows_where_both_copies_agree(references, landing, drop):
+    drop("orders/a.csv", HEADER + ",Quantity\nO-1,2026-05-01,amazon,A-1,2,paid,2\nO-2,2026-05-01,amazon,A-1,2,paid,3\n")
+    report = load(references, landing)
+    assert loaded(references) == [("O-1", 2)]
+    assert quarantined(references) == [
+        ("orders/a.csv", 2, "quantity: given more than once with different values '2' and '3'", "quantity", False)]
+    assert report.warnings == ["orders/a.csv: column given more than once: quantity (read from the first copy; "
+                               "rows whose copies differ are quarantined)"]
+
+
+def test_value_longer_than_the_csv_module_limit_does_not_reject_the_file(references, landing, drop):
+    long_id = "O" * 200_000  # over csv's 128 KiB default; a short row sends the file down that path
+    drop("orders/a.csv", HEADER + f"\n{long_id},2026-05-01,amazon,A-1,2,paid\nO-2,2026-05-01\n")
+    report = load(references, landing)
+    assert (report.files_loaded, report.rows_loaded, report.rows_quarantined) == (1, 1, 1)
