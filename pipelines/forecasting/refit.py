@@ -113,7 +113,7 @@ def _restrict(inputs: ForecastInputs, skus: set[str]) -> ForecastInputs:
 def refit_reasons(panel: Panel, modelled: np.ndarray, windows: np.ndarray, state: pd.DataFrame,
                   previous_accuracy: pd.DataFrame, available_models: set[str]) -> pd.Series:
     """Per panel row, the ``REASONS`` key that makes a modelled SKU refit tonight, or None."""
-    skus = pd.Index(panel.skus.astype(str))
+    skus = pd.Index(panel.skus.astype(str), name="sku")
     st = state.drop_duplicates("sku").set_index("sku").reindex(skus)
     reason = pd.Series(None, index=skus, dtype=object)
     known = st["model"].notna().to_numpy()
@@ -163,35 +163,34 @@ def forecast_night(inputs: ForecastInputs, config: ForecastConfig, state: pd.Dat
     fitted = run_forecast(_restrict(inputs, refit_skus), config, progress, per_series_models=psm_live) \
         if refit_skus else None
 
-    reuse_idx = np.flatnonzero(modelled & ~refit_mask)
-    st = state.drop_duplicates("sku").set_index("sku").loc[panel.skus[reuse_idx].astype(str)].reset_index()
-    fast = _fast_path(panel, inputs, config, reuse_idx, st, is_new, is_zero, modelled, psm_live)
-
-    forecast = fast.forecast[~fast.forecast["sku"].isin(refit_skus)]
-    kept = previous_accuracy.drop_duplicates("sku").set_index("sku").loc[st["sku"]].reset_index()
-    unscored = _unscored_accuracy(panel, np.flatnonzero(~modelled), fast.model_name, as_of)
-    accuracy = [kept[ACCURACY_COLUMNS], unscored]
-    fit = [st[FIT_COLUMNS]]
-    failures = [fast.failures]
+    reused = reasons.index[modelled & ~refit_mask]
+    kept = previous_accuracy.drop_duplicates("sku").set_index("sku").loc[reused].reset_index()
+    fit = [state.drop_duplicates("sku").set_index("sku").loc[reused].reset_index()[FIT_COLUMNS]]
+    accuracy, failures = [kept[ACCURACY_COLUMNS]], []
     widening = HorizonWidening.none(config.backtest_days).table
     if fitted is not None:
-        forecast = pd.concat([forecast, fitted.forecast], ignore_index=True)
+        # SKUs fitted tonight are forecast like the reused ones, from their new fit: with the
+        # promotion layer of the whole shard, so a re-run of the night changes nothing
         accuracy.append(fitted.accuracy)
         fit.append(fitted.fit.assign(refit_night_as_of=state["refit_night_as_of"].max()))
-        failures.append(fitted.failures)
+        failures.append(fitted.failures[fitted.failures["stage"] == "backtest"])
         widening = fitted.widening
+    st = pd.concat([f for f in fit if len(f)], ignore_index=True)[FIT_COLUMNS] \
+        if any(len(f) for f in fit) else fit[0]
+    pos = pd.Index(panel.skus.astype(str))
+    reuse_idx = pos.get_indexer(st["sku"])
+    fast = _fast_path(panel, inputs, config, reuse_idx, st, is_new, is_zero, modelled, psm_live)
+    accuracy.append(_unscored_accuracy(panel, np.flatnonzero(~modelled), fast.model_name, as_of))
+    failures.append(fast.failures)
     result = ForecastResult(
-        forecast=forecast.reset_index(drop=True),
-        accuracy=pd.concat([a for a in accuracy if len(a)], ignore_index=True)[ACCURACY_COLUMNS]
-        if any(len(a) for a in accuracy) else unscored,
-        failures=pd.concat([f for f in failures if len(f)], ignore_index=True)
-        if any(len(f) for f in failures) else fast.failures,
+        forecast=fast.forecast,
+        accuracy=pd.concat([a for a in accuracy if len(a)] or [accuracy[-1]], ignore_index=True)[ACCURACY_COLUMNS],
+        failures=pd.concat([f for f in failures if len(f)] or [fast.failures], ignore_index=True),
         widening=widening,
-        fit=pd.concat([f for f in fit if len(f)], ignore_index=True)[FIT_COLUMNS]
-        if any(len(f) for f in fit) else st[FIT_COLUMNS],
+        fit=st,
     )
     refits = pd.DataFrame({"sku": reasons.index[refit_mask], "reason": reasons[refit_mask].to_numpy()})
-    return NightResult(result, False, refits, len(reuse_idx))
+    return NightResult(result, False, refits, len(reused))
 
 
 @dataclass
@@ -209,13 +208,12 @@ def _methods(model: str) -> tuple[str, ...]:
 def _fast_path(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, reuse_idx: np.ndarray,
                st: pd.DataFrame, is_new: np.ndarray, is_zero: np.ndarray, modelled: np.ndarray,
                psm: Sequence[PerSeriesModel]) -> _Fast:
-    """Every panel row's forecast, with the reused SKUs (``reuse_idx``, their stored fit rows
-    ``st`` in the same order) re-forecast by their chosen model alone; rows of SKUs refitted
-    tonight are placeholders the caller replaces."""
+    """Every panel row's forecast: the modelled SKUs (panel rows ``reuse_idx``, their fit rows
+    ``st`` in the same order) re-forecast by their chosen model alone, new and zero-demand SKUs
+    by their rules."""
     n, T, H = panel.n, panel.T, panel.horizon
     p10, p50, p90 = np.zeros((n, H)), np.zeros((n, H)), np.zeros((n, H))
     model_name = np.empty(n, dtype=object)
-    model_name[:] = "refit"
     layered = np.zeros(n, dtype=bool)
     failures: list[tuple[str, str, str]] = []
     chosen = st["model"].to_numpy(dtype=object)

@@ -158,3 +158,12 @@ def test_refit_every_seven_days_is_the_documented_default():
     shipped = yaml.safe_load((PROJECT_ROOT / "config" / "stockpilot.yaml").read_text())
     assert shipped["forecast"]["refit_every_days"] == 7
     assert "forecast.refit_every_days" in Path(PROJECT_ROOT / "docs" / "operations.md").read_text()
+
+
+def test_a_rerun_of_a_night_that_fitted_a_sku_changes_no_forecast(first_night):
+    _, first = first_night
+    inputs = night(series_set({"NEW": weekly_poisson(DAYS, 30, 42)}), 0)
+    once = forecast_night(inputs, FAST, first.result.fit, first.result.accuracy, per_series_models=[])
+    again = forecast_night(inputs, FAST, once.result.fit, once.result.accuracy, per_series_models=[])
+    assert again.refits.empty and again.reused == 6
+    pd.testing.assert_frame_equal(totals(again.result.forecast), totals(once.result.forecast))
