@@ -171,3 +171,14 @@ def test_list_items_are_stripped(con, landing, drop):
     ingest_reference(con, landing, now=NOW)
     assert con.execute("SELECT type, channels, country FROM raw.locations").fetchall() == [
         ("fc", "amazon|shopify", "US")]
+
+
+def test_integer_above_2_to_the_53_is_stored_exactly(references, landing, drop):
+    drop("orders/a.csv", "order_id,ordered_at,channel,listing_sku,quantity,status\n"
+                         "O-1,2026-05-01,amazon,A-1,9007199254740993,paid\n"
+                         "O-2,2026-05-01,amazon,A-1,9223372036854775807,paid\n"
+                         "O-3,2026-05-01,amazon,A-1,9223372036854775808,paid\n")
+    ingest_feed(references, landing, contract.ORDERS, now=NOW)
+    assert references.execute("SELECT order_id, quantity FROM raw.orders ORDER BY 1").fetchall() == [
+        ("O-1", 9007199254740993), ("O-2", 9223372036854775807)]
+    assert reasons(references) == ["quantity: '9223372036854775808' is not an integer"]
