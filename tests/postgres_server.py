@@ -68,7 +68,10 @@ class PostgresServer:
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{DATABASE}"
+        return self.url_of(DATABASE)
+
+    def url_of(self, database: str) -> str:
+        return f"postgresql+psycopg://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{database}"
 
     @classmethod
     def start(cls, bindir: Path) -> PostgresServer:
@@ -110,3 +113,28 @@ class PostgresServer:
             self._run([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"])
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_or_skip() -> PostgresServer:
+    """A started server; without server binaries the calling test is skipped, or fails under CI
+    (``.ci/run`` installs PostgreSQL, so a missing server there is a broken CI, not a skip)."""
+    import pytest
+
+    bindir = find_bindir()
+    if bindir is None:
+        message = ("no PostgreSQL server binaries (initdb, pg_ctl, postgres): install the postgresql "
+                   "package (.ci/run does)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return PostgresServer.start(bindir)
+
+
+def create_database(server: PostgresServer, name: str) -> None:
+    """An extra empty database on ``server`` (one per test data set keeps their schemas apart)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD, dbname="postgres",
+                         autocommit=True) as con:
+        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -177,8 +177,12 @@ def publish_table(con: duckdb.DuckDBPyConnection, engine: sa.Engine, table: str,
 
 def publish_marts(con: duckdb.DuckDBPyConnection, engine: sa.Engine, published_at: datetime,
                   tables: list[str] | None = None, target_schema: str | None = "marts",
-                  chunk_rows: int = 100_000) -> list[PublishedTable]:
-    """Publish every ``marts`` table (or ``tables``), each in its own transaction."""
-    names = tables if tables is not None else warehouse_tables(con)
-    return [publish_table(con, engine, name, published_at, target_schema=target_schema, chunk_rows=chunk_rows)
+                  chunk_rows: int = 100_000, source_schema: str = "marts") -> list[PublishedTable]:
+    """Publish every ``marts`` table (or ``tables``), each in its own transaction.
+
+    ``source_schema="raw", target_schema="raw"`` copies the landing tables instead: what the dbt
+    models read when they build on a PostgreSQL server (docs/operations.md)."""
+    names = tables if tables is not None else warehouse_tables(con, source_schema)
+    return [publish_table(con, engine, name, published_at, source_schema=source_schema,
+                          target_schema=target_schema, chunk_rows=chunk_rows)
             for name in names]

@@ -4,7 +4,6 @@ arrives whole (row counts and checksums equal to DuckDB's), replaced in one tran
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,21 +14,14 @@ import sqlalchemy as sa
 
 from pipelines.publish import PUBLISHED_AT, bi_engine, masked_url, publish_marts
 from pipelines.publish import bi as bi_module
-from tests.postgres_server import PASSWORD, PostgresServer, find_bindir
+from tests.postgres_server import PASSWORD, start_or_skip
 
 PUBLISHED = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    bindir = find_bindir()
-    if bindir is None:
-        message = ("no PostgreSQL server binaries (initdb, pg_ctl, postgres): install the postgresql "
-                   "package (.ci/run does)")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    server = PostgresServer.start(bindir)
+    server = start_or_skip()
     yield server
     server.stop()
 

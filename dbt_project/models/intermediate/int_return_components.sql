@@ -54,8 +54,9 @@ original_line_locations as (
             channel,
             listing_sku,
             location_id,
-            row_number() over (partition by order_id, channel, listing_sku order by line_id)
-                as line_rank
+            row_number() over (
+                partition by order_id, channel, listing_sku order by {{ binary_sorted('line_id') }}
+            ) as line_rank
         from {{ ref('int_order_lines') }}
     ) as ranked_lines
     where line_rank = 1

@@ -31,7 +31,7 @@ supply as (
         pool.on_hand_total as on_hand,
         pool.on_hand_fc + pool.on_hand_warehouse + pool.on_hand_store as on_hand_selling,
         cast(coalesce(sales.units_sold, 0) as bigint) as units_sold,
-        coalesce(sales.units_sold, 0) / {{ var('sales_rate_days') }} as daily_sales_rate
+        {{ divide('coalesce(sales.units_sold, 0)', var('sales_rate_days')) }} as daily_sales_rate
     from {{ ref('inventory_pool') }} as pool
     left join sales
         on pool.sku = sales.sku
@@ -44,15 +44,15 @@ select
     supply.on_hand,
     supply.units_sold,
     {{ var('sales_rate_days') }} as sales_rate_days,
-    round(supply.daily_sales_rate, 4) as daily_sales_rate,
+    {{ round_to('supply.daily_sales_rate', 4) }} as daily_sales_rate,
     -- NULL when nothing sold: held units then never run down at this rate
-    case when supply.daily_sales_rate > 0 then round(supply.on_hand / supply.daily_sales_rate, 1) end
+    case when supply.daily_sales_rate > 0 then {{ round_to('supply.on_hand / supply.daily_sales_rate', 1) }} end
         as days_of_inventory,
     cast(greatest(
         supply.on_hand - ceil({{ var('excess_days_of_inventory') }} * supply.daily_sales_rate), 0
     ) as bigint) as excess_units,
     supply.on_hand_selling,
-    case when supply.daily_sales_rate > 0 then round(supply.on_hand_selling / supply.daily_sales_rate, 1) end
+    case when supply.daily_sales_rate > 0 then {{ round_to('supply.on_hand_selling / supply.daily_sales_rate', 1) }} end
         as days_of_inventory_selling,
     cast(greatest(
         supply.on_hand_selling - ceil({{ var('excess_days_of_inventory') }} * supply.daily_sales_rate), 0

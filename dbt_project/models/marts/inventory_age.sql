@@ -31,7 +31,7 @@ by_location as (
         sum(case when age_days between 181 and 270 then units else 0 end) as units_181_270,
         sum(case when age_days between 271 and 365 then units else 0 end) as units_271_365,
         sum(case when age_days > 365 then units else 0 end) as units_over_365,
-        sum(units * age_days) / sum(units) as mean_age_days,
+        {{ divide('sum(units * age_days)', 'sum(units)') }} as mean_age_days,
         max(age_days) as oldest_age_days,
         sum(case when layer_source = 'opening' then units else 0 end) as opening_units
     from layers
@@ -51,14 +51,14 @@ select
     cast(by_location.units_181_270 as bigint) as units_181_270,
     cast(by_location.units_271_365 as bigint) as units_271_365,
     cast(by_location.units_over_365 as bigint) as units_over_365,
-    round(by_location.mean_age_days, 1) as mean_age_days,
+    {{ round_to('by_location.mean_age_days', 1) }} as mean_age_days,
     by_location.oldest_age_days,
     cast(by_location.opening_units as bigint) as opening_units,
     skus.unit_cost,
-    round(by_location.on_hand * coalesce(skus.unit_cost, 0), 2) as value_at_cost,
-    round((by_location.on_hand - by_location.units_0_90 - by_location.units_91_180)
-          * coalesce(skus.unit_cost, 0), 2) as value_over_180_days,
-    round(by_location.on_hand * coalesce(locations.storage_cost_per_unit_month, 0), 2)
+    {{ round_to('by_location.on_hand * coalesce(skus.unit_cost, 0)', 2) }} as value_at_cost,
+    {{ round_to('(by_location.on_hand - by_location.units_0_90 - by_location.units_91_180)
+          * coalesce(skus.unit_cost, 0)', 2) }} as value_over_180_days,
+    {{ round_to('by_location.on_hand * coalesce(locations.storage_cost_per_unit_month, 0)', 2) }}
         as storage_cost_per_month
 from by_location
 inner join locations

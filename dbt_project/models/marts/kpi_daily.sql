@@ -24,7 +24,7 @@ days as (
     select cast(as_of.as_of - cast(offsets.i as integer) as date) as date
     from as_of
     cross join first_data
-    cross join range(0, {{ var('kpi_history_days') }}) as offsets(i)
+    cross join generate_series(0, {{ var('kpi_history_days') - 1 }}) as offsets(i)
     where as_of.as_of - cast(offsets.i as integer) >= first_data.first_date
 
 ),
@@ -182,7 +182,7 @@ trailing_demand as (
         coalesce(sum(demand_days.units) over (
             partition by sku_days.sku
             order by sku_days.date
-            range between interval {{ var('sales_rate_days') }} days preceding and interval 1 day preceding
+            range between interval '{{ var('sales_rate_days') }} days' preceding and interval '1 day' preceding
         ), 0) as units_before
     from sku_days
     left join demand_days
@@ -262,29 +262,30 @@ select
     rolling.units_open,
     -- open lines are not decided yet: they count neither way
     case when rolling.units_ordered - rolling.units_open > 0
-        then round(rolling.units_shipped / (rolling.units_ordered - rolling.units_open), 4) end
+        then {{ round_to(divide('rolling.units_shipped', 'rolling.units_ordered - rolling.units_open'), 4) }} end
         as fill_rate,
-    round(rolling.cogs, 2) as cogs,
+    {{ round_to('rolling.cogs', 2) }} as cogs,
     rolling.locations_reporting,
     cast(rolling.inventory_units as bigint) as inventory_units,
-    round(rolling.inventory_value, 2) as inventory_value,
-    round(rolling.inventory_value_upstream, 2) as inventory_value_upstream,
-    round(rolling.inventory_value_fc, 2) as inventory_value_fc,
-    round(rolling.inventory_value_warehouse, 2) as inventory_value_warehouse,
-    round(rolling.inventory_value_store, 2) as inventory_value_store,
+    {{ round_to('rolling.inventory_value', 2) }} as inventory_value,
+    {{ round_to('rolling.inventory_value_upstream', 2) }} as inventory_value_upstream,
+    {{ round_to('rolling.inventory_value_fc', 2) }} as inventory_value_fc,
+    {{ round_to('rolling.inventory_value_warehouse', 2) }} as inventory_value_warehouse,
+    {{ round_to('rolling.inventory_value_store', 2) }} as inventory_value_store,
     rolling.in_transit_units,
-    round(rolling.in_transit_value, 2) as in_transit_value,
-    round(rolling.storage_cost, 2) as storage_cost,
+    {{ round_to('rolling.in_transit_value', 2) }} as in_transit_value,
+    {{ round_to('rolling.storage_cost', 2) }} as storage_cost,
     rolling.sku_days_demand_expected,
     rolling.sku_days_stockout,
     case when rolling.sku_days_demand_expected > 0
-        then round(rolling.sku_days_stockout / rolling.sku_days_demand_expected, 4) end as stockout_rate,
+        then {{ round_to(divide('rolling.sku_days_stockout', 'rolling.sku_days_demand_expected'), 4) }} end
+        as stockout_rate,
     -- trailing var('sales_rate_days') days (fewer at the start of the table), annualised
     case when rolling.mean_inventory_value_window > 0
-        then round(rolling.cogs_window * 365 / rolling.days_in_window
-                   / rolling.mean_inventory_value_window, 3) end as inventory_turnover,
+        then {{ round_to('rolling.cogs_window * 365 / rolling.days_in_window
+                   / rolling.mean_inventory_value_window', 3) }} end as inventory_turnover,
     case when rolling.cogs_window > 0
-        then round(rolling.mean_inventory_value_window * rolling.days_in_window / rolling.cogs_window, 1)
+        then {{ round_to('rolling.mean_inventory_value_window * rolling.days_in_window / rolling.cogs_window', 1) }}
         end as days_of_inventory
 from rolling
 cross join as_of

@@ -92,14 +92,15 @@ figures as (
     union all
     select
         'fill_rate', 'network',
-        case when units_decided > 0 then units_shipped / units_decided end,
+        case when units_decided > 0 then {{ divide('units_shipped', 'units_decided') }} end,
         'share', 'period',
         'units shipped / units ordered on the same lines (lines still open left out)'
     from period
     union all
     select
         'stockout_rate', 'network',
-        case when sku_days_demand_expected > 0 then sku_days_stockout / sku_days_demand_expected end,
+        case when sku_days_demand_expected > 0
+            then {{ divide('sku_days_stockout', 'sku_days_demand_expected') }} end,
         'share', 'period',
         'SKU-days without sellable stock / SKU-days with expected demand (sold in the '
         || {{ var('sales_rate_days') }} || ' days before)'
@@ -145,7 +146,7 @@ select
     as_of.as_of,
     figures.kpi,
     figures.scope,
-    round(cast(figures.value as double), 4) as value,
+    {{ round_to('cast(figures.value as double precision)', 4) }} as value,
     figures.unit,
     case when figures.basis = 'period' then as_of.period_start else as_of.as_of end as period_start,
     as_of.as_of as period_end,
