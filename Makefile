@@ -36,9 +36,12 @@ test: install
 ui: install
 	$(BIN)/stockpilot ui
 
-# Times demo generation, a full run and a re-run (SKUS x DAYS), then the forecasting step alone
-# on FORECAST_SKUS next to a plain Prophet loop, and the replenishment plan on REPLENISHMENT_SKUS.
-SKUS ?= 300
+# Times the nightly run at each of SKUS (comma-separated) x DAYS: a full night into an empty
+# warehouse, then an incremental night with one new day of files, per step with peak memory
+# (about an hour at the default sizes; `make bench SKUS=300` takes minutes). Then the forecasting
+# step alone on FORECAST_SKUS next to a plain Prophet loop, and the replenishment plan on
+# REPLENISHMENT_SKUS.
+SKUS ?= 1000,3000,10000
 DAYS ?= 730
 FORECAST_SKUS ?= 10000
 REPLENISHMENT_SKUS ?= 10000
