@@ -149,6 +149,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The Dagster UI binds to loopback unless --host or this variable says otherwise.
+UI_HOST_ENV = "STOCKPILOT_UI_HOST"
+LOOPBACK = "127.0.0.1"
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.runner import prepare_dagster_home
 
@@ -157,6 +162,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     dagster = Path(sys.executable).with_name("dagster")
     console.print(f"Dagster UI on http://{args.host}:{args.port} (instance in {home}); Ctrl-C stops it.")
+    if args.host not in (LOOPBACK, "localhost", "::1"):
+        # The UI has no login: whoever reaches the address can launch runs and read every table.
+        console.print(f"[yellow]The UI listens on {args.host}, beyond this machine, and has no login: "
+                      "put it behind an authenticating proxy or a firewall.[/yellow]")
     return subprocess.call(
         [str(dagster), "dev", "-w", str(config.PROJECT_ROOT / "workspace.yaml"),
          "-h", args.host, "-p", str(args.port)],
@@ -208,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.set_defaults(func=cmd_backtest)
 
     ui = sub.add_parser("ui", help="start the Dagster UI")
-    ui.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
+    ui.add_argument("--host", default=os.environ.get(UI_HOST_ENV, "").strip() or LOOPBACK,
+                    help=f"bind address (default ${UI_HOST_ENV} or {LOOPBACK}: this machine only)")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
 

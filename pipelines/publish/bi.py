@@ -38,16 +38,35 @@ class PublishedTable:
 
 
 def bi_engine(url: str) -> sa.Engine:
-    """An engine for ``url``; a bare ``postgresql://`` URL uses psycopg 3 (the driver installed)."""
-    parsed = sa.make_url(url)
+    """An engine for ``url``; a bare ``postgresql://`` URL uses psycopg 3 (the driver installed).
+
+    A URL that does not parse raises ValueError without repeating the URL, which may hold a
+    password (SQLAlchemy's and Python's own messages may quote it).
+    """
+    try:
+        parsed = sa.make_url(url)
+    except Exception:
+        raise ValueError("the BI database URL is not a SQLAlchemy URL (expected "
+                         "dialect+driver://user:password@host:port/database)") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return sa.create_engine(parsed)
 
 
+#: Query parameters that carry credentials (libpq's ``?password=``, ``sslpassword``, tokens).
+SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token", "api_key", "apikey",
+                     "access_token", "key")
+
+
 def masked_url(url: str | sa.URL) -> str:
-    """The URL with its password replaced by ***, for logs and metadata."""
-    return sa.make_url(url).render_as_string(hide_password=True)
+    """The URL with its password, and any query parameter carrying a secret, replaced by ***,
+    for logs and metadata. An unparseable URL is shown as ``***`` whole."""
+    try:
+        parsed = sa.make_url(url)
+    except Exception:
+        return "***"
+    secret = {k: "***" for k in parsed.query if k.lower() in SECRET_QUERY_KEYS}
+    return parsed.update_query_dict(secret).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def warehouse_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> list[str]:
@@ -87,9 +106,8 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tu
 
 def _batches(con: duckdb.DuckDBPyConnection, schema: str, table: str, select: list[str], published_at: datetime,
              chunk_rows: int):
-    stamp = published_at.isoformat()
-    relation = con.sql(f"SELECT {', '.join(select)}, TIMESTAMPTZ '{stamp}' AS {PUBLISHED_AT} "
-                       f'FROM {schema}."{table}"')
+    relation = con.sql(f"SELECT {', '.join(select)}, CAST(? AS TIMESTAMPTZ) AS {PUBLISHED_AT} "
+                       f'FROM {schema}."{table}"', params=[published_at.isoformat()])
     # DuckDB 2 names it to_arrow_reader, 1.x fetch_arrow_reader
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
     yield from reader(chunk_rows)

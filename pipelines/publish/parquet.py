@@ -33,8 +33,9 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, exported_at: d
     for table in tables if tables is not None else warehouse_tables(con, schema):
         final = out_dir / f"{table}.parquet"
         partial = out_dir / f".{table}.parquet.partial"
-        con.execute(f"COPY (SELECT * FROM {schema}.\"{table}\") TO '{partial.as_posix()}' "
-                    "(FORMAT parquet, COMPRESSION zstd)")
+        # The path is a parameter: a folder named like /srv/o'brien/ must not break (or extend) the SQL.
+        con.execute(f'COPY (SELECT * FROM {schema}."{table}") TO ? (FORMAT parquet, COMPRESSION zstd)',
+                    [partial.as_posix()])
         os.replace(partial, final)
         rows = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchall()[0][0]
         files.append(ExportedFile(table=table, path=str(final), rows=int(rows), bytes=final.stat().st_size))
