@@ -19,9 +19,10 @@ UPSTREAM = (
     dg.AssetKey(["marts", "dim_sku"]),
     dg.AssetKey(["marts", "fct_daily_demand"]),
     dg.AssetKey(["intermediate", "int_demand_components"]),
+    dg.AssetKey(["marts", "fct_daily_stock"]),
     dg.AssetKey(["staging", "stg_raw__lanes"]),
 )
-#: Name → SQL; {as_of}, {abc_days} and {fulfilment_days} are filled in from the run and config.
+#: Name → SQL; {as_of}, {abc_days}, {fulfilment_days} and {error_days} are filled in from the run and config.
 INPUT_QUERIES = {
     "forecast": "SELECT sku, level, level_value, date, p10, p50, p90 FROM marts.demand_forecast "
                 "WHERE level IN ('total', 'region')",
@@ -39,6 +40,10 @@ INPUT_QUERIES = {
     "fulfilment": "SELECT sku, region, location_id, sum(units) AS units FROM intermediate.int_demand_components "
                   "WHERE order_date > DATE '{as_of}' - {fulfilment_days} AND location_id IS NOT NULL "
                   "GROUP BY sku, region, location_id",
+    "history": "SELECT sku, location_id, order_date AS date, sum(units) AS units FROM intermediate.int_demand_components "
+               "WHERE order_date > DATE '{as_of}' - {error_days} AND order_date <= DATE '{as_of}' GROUP BY ALL",
+    "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date > DATE '{as_of}' - "
+                 "{error_days} AND date <= DATE '{as_of}'",
 }
 DESCRIPTIONS = {
     "replenishment_targets": "Per SKU × customer-facing location: lead time, demand over lead time + review, "
@@ -53,10 +58,10 @@ DESCRIPTIONS = {
 }
 
 
-def read_inputs(con, abc_days: int, fulfilment_days: int) -> ReplenishmentInputs:
+def read_inputs(con, abc_days: int, fulfilment_days: int, error_days: int = 365) -> ReplenishmentInputs:
     as_of = con.execute("SELECT as_of FROM intermediate.int_as_of").fetchone()[0]
     frames = {name: con.execute(sql.format(as_of=as_of.isoformat(), abc_days=int(abc_days),
-                                           fulfilment_days=int(fulfilment_days))).df()
+                                           fulfilment_days=int(fulfilment_days), error_days=int(error_days))).df()
               for name, sql in INPUT_QUERIES.items()}
     return ReplenishmentInputs(as_of=as_of, **frames)
 
@@ -105,7 +110,7 @@ def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: Stockpilot
     """Read the marts, plan, and replace the four tables in one transaction (always one night's plan)."""
     cfg = load_config().replenishment
     with stockpilot.connect(read_only=True) as con:
-        inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days)
+        inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days, cfg.error_lookback_days)
     plan = plan_replenishment(inputs, cfg)
     tables = plan.tables()
     with stockpilot.connect() as con:

@@ -126,6 +126,8 @@ class ReplenishmentConfig(BaseModel):
     transfer_ship_days: int = Field(1, ge=0)
     lane_delay_tolerance_days: int = Field(5, ge=0)
     fulfilment_lookback_days: int = Field(90, ge=7)
+    error_lookback_days: int = Field(365, ge=0)
+    error_forecast_days: int = Field(28, ge=1)
     co2e_kg_per_unit: Co2eFactors = Co2eFactors()
 
 

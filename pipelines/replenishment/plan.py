@@ -1,7 +1,8 @@
 """The nightly replenishment plan: ``plan_replenishment`` turns the marts it reads into the four
 replenishment tables. Pure pandas/numpy, vectorised over SKUs; see each module for its rules:
 
-1. ``demand``: daily forecast per SKU in total and per customer-facing location; ABC classes.
+1. ``demand``: daily forecast per SKU in total and per customer-facing location; ABC classes;
+   ``safety_stock``: the forecast error over lead time + review measured on the history.
 2. ``lanes``: delayed lanes, each location's usual source and entry point.
 3. ``thresholds``: ``replenishment_targets``.
 4. ``placement`` (entry shares) → ``purchases``: ``purchase_suggestions`` and their split.
@@ -11,7 +12,7 @@ replenishment tables. Pure pandas/numpy, vectorised over SKUs; see each module f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -21,6 +22,7 @@ from pipelines.replenishment import lanes as lane_rules
 from pipelines.replenishment.demand import abc_classes, build_demand_cube, service_levels_for
 from pipelines.replenishment.placement import build_placement, demand_by_entry, entry_level
 from pipelines.replenishment.purchases import plan_purchases
+from pipelines.replenishment.safety_stock import ErrorHistory
 from pipelines.replenishment.thresholds import build_targets
 from pipelines.replenishment.transfers import plan_transfers
 
@@ -41,6 +43,11 @@ class ReplenishmentInputs:
     #                     production_lead_time_days, sku_status
     revenue: pd.DataFrame  # sku, revenue over replenishment.abc_lookback_days
     fulfilment: pd.DataFrame  # sku, region, location_id, units over replenishment.fulfilment_lookback_days
+    # daily units each location shipped (location_id empty: not known) over replenishment.error_lookback_days
+    # and the days a SKU had no stock anywhere: the safety stock's measured error (safety_stock)
+    history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["sku", "location_id", "date", "units"]))
+    stockouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "sku"]))
 
 
 @dataclass
@@ -66,6 +73,7 @@ NUMBERS = {
     "skus": ("unit_cost", "case_pack", "moq", "production_lead_time_days"),
     "revenue": ("revenue",),
     "fulfilment": ("units",),
+    "history": ("units",),
 }
 
 
@@ -80,7 +88,7 @@ def _typed(inputs: ReplenishmentInputs) -> ReplenishmentInputs:
     frames["in_transit"]["days_late"] = frames["in_transit"]["days_late"].fillna(0)
     for col in ("order_cost", "co2e_kg_per_unit", "transit_days_std"):
         frames["lanes"][col] = frames["lanes"][col].fillna(0.0)
-    return ReplenishmentInputs(as_of=inputs.as_of, **frames)
+    return ReplenishmentInputs(as_of=inputs.as_of, stockouts=inputs.stockouts, **frames)
 
 
 def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) -> ReplenishmentPlan:
@@ -99,11 +107,13 @@ def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) ->
     cheapest_supply = lane_rules.cheapest_supplier_lanes(supplier_lanes)
     entries = lane_rules.entry_points(inputs.locations, usual, supplier_lanes)
 
+    errors = ErrorHistory(inputs.history, inputs.stockouts, as_of, cfg.error_lookback_days, cfg.error_forecast_days)
     targets = build_targets(cube, inputs.positions, inputs.skus, inputs.locations, usual, cheapest_supply,
-                            abc, levels, cfg)
+                            abc, levels, cfg, errors)
     served = demand_by_entry(cube, entries, inputs.locations)
     purchases, split = plan_purchases(cube, inputs.positions, inputs.in_transit, inputs.skus, inputs.locations,
-                                      cheapest_supply, supplier_lanes, entry_level(served), abc, levels, cfg)
+                                      cheapest_supply, supplier_lanes, entry_level(served), abc, levels, cfg,
+                                      errors)
     placement = build_placement(served, inputs.in_transit, split, entries, as_of)
     transfers = plan_transfers(targets, inputs.skus, inputs.positions, inputs.in_transit, inputs.locations,
                                transfer_lanes, cfg, as_of)

@@ -36,6 +36,27 @@ def demand_std_over(demand_mean, demand_std, lead_time, lead_time_std=0.0, revie
     return np.sqrt(protection * sd**2 + d**2 * np.asarray(lead_time_std, dtype=float) ** 2)
 
 
+def spread_over_window(window_std, demand_mean, lead_time_std=0.0):
+    """Standard deviation of demand over L + R, units, from the forecast error over the window.
+
+    σ = sqrt(σW² + d²·σL²): ``window_std`` σW is the spread of the error of the demand forecast
+    over the whole L + R days (units; (L + R)·σd² when daily errors are independent, the form of
+    :func:`demand_std_over`), ``demand_mean`` d in units/day and ``lead_time_std`` σL in days
+    (Silver, Pyke & Thomas: the lead-time term of σ is unchanged).
+    """
+    d = np.asarray(demand_mean, dtype=float)
+    return np.sqrt(np.asarray(window_std, dtype=float) ** 2 + d**2 * np.asarray(lead_time_std, dtype=float) ** 2)
+
+
+def safety_stock_over_window(service_level, window_std, demand_mean, lead_time_std=0.0):
+    """Safety stock, units: Φ⁻¹(α)·sqrt(σW² + d²·σL²) (:func:`spread_over_window`).
+
+    The form to use when the forecast error over L + R was measured (errors of consecutive days
+    need not be independent); arguments as :func:`spread_over_window`.
+    """
+    return z_score(service_level) * spread_over_window(window_std, demand_mean, lead_time_std)
+
+
 def safety_stock(service_level, demand_mean, demand_std, lead_time, lead_time_std=0.0, review_period=0.0):
     """Safety stock, units: z·sqrt((L + R)·σd² + d²·σL²), z = Φ⁻¹(cycle service level).
 

@@ -8,7 +8,8 @@ one's cheapest lane from the supplier (delays add their observed days): transpor
 demand-weighted mean over those lanes, their spread the weighted root mean square.
 
 Reorder point = demand over lead time + ``purchase_review_days`` + safety stock (at the service
-level of the SKU's ABC class). Consuming the position day by day against the forecast, it
+level of the SKU's ABC class; its spread as in ``thresholds``, the error measured on the SKU's
+demand at every location). Consuming the position day by day against the forecast, it
 reaches the reorder point after t* = days of cover of (position − safety stock) − (lead time +
 review) days. A suggestion is made when that happens within the lead time (t* ≤ L), for
 active SKUs with forecast demand only:
@@ -39,6 +40,7 @@ from pipelines.config import ReplenishmentConfig
 from pipelines.replenishment import policy
 from pipelines.replenishment.demand import DemandCube
 from pipelines.replenishment.rounding import purchase_quantity, split_whole
+from pipelines.replenishment.safety_stock import ErrorHistory
 from pipelines.replenishment.schema import PURCHASES, conform
 from pipelines.replenishment.thresholds import cover_and_stockout, protection
 from pipelines.replenishment.words import dates, num, pct
@@ -79,13 +81,14 @@ def _lanes_by_sku(entry_shares: pd.DataFrame, sku_info: pd.DataFrame, supplier_l
 
 def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.DataFrame, skus: pd.DataFrame,
                    locations: pd.DataFrame, supplier_lanes: pd.DataFrame, all_supplier_lanes: pd.DataFrame,
-                   entry_shares: pd.DataFrame, abc: pd.Series, levels: pd.Series, cfg: ReplenishmentConfig
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   entry_shares: pd.DataFrame, abc: pd.Series, levels: pd.Series, cfg: ReplenishmentConfig,
+                   errors: ErrorHistory | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(``marts.purchase_suggestions`` rows, their split by entry point: SPLIT_COLUMNS).
 
     ``supplier_lanes``: lanes.cheapest_supplier_lanes; ``all_supplier_lanes``: every supplier
     lane (for the fastest alternative); both annotated by lanes.lane_delays. ``entry_shares``:
-    sku, entry_id, entry_share (placement.entry_level).
+    sku, entry_id, entry_share (placement.entry_level). ``errors``: the history the forecast error
+    over L + R is measured on, the SKU's demand at every location (None: the band alone).
     """
     as_of = cube.as_of
     sku_info = skus.set_index("sku")
@@ -113,9 +116,11 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     frame["lead_time_std_days"] = frame["lead_time_std_days"].fillna(0.0)
     frame["review_period_days"] = cfg.purchase_review_days
 
+    window = frame["lead_time_days"].to_numpy(dtype=float) + cfg.purchase_review_days
+    measured = errors.window_std(frame[["sku"]], window) if errors is not None else 0.0
     figures = protection(cube.total_p50, cube.total_sigma, frame["lead_time_days"].to_numpy(),
                          frame["lead_time_std_days"].to_numpy(), cfg.purchase_review_days,
-                         cfg.purchase_cover_days, frame["service_level"].to_numpy())
+                         cfg.purchase_cover_days, frame["service_level"].to_numpy(), measured)
     for name, values in figures.items():
         frame[name] = values
 
@@ -189,8 +194,8 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     for col in ("order_by", "last_order_date", "expected_arrival"):
         frame[col] = frame[col].dt.date
     frame["projected_stockout_date"] = pd.to_datetime(frame["projected_stockout_date"]).dt.date
-    for col in ("forecast_daily_units", "lead_time_demand", "transport_days", "lead_time_days",
-                "lead_time_std_days"):
+    for col in ("forecast_daily_units", "lead_time_demand", "lead_time_demand_std", "transport_days",
+                "lead_time_days", "lead_time_std_days"):
         frame[col] = frame[col].astype(float).round(3)
     return conform(frame, PURCHASES), split[SPLIT_COLUMNS].reset_index(drop=True)
 
@@ -216,7 +221,8 @@ def _reasons(frame: pd.DataFrame, fastest: pd.DataFrame, as_of: date) -> np.ndar
                  + "-day lead time (" + num(frame["production_lead_time_days"], 1) + " production + "
                  + num(frame["transport_days"], 1) + " " + frame["mode"].fillna("") + ") + "
                  + num(frame["review_period_days"], 1) + "-day review + safety stock " + num(frame["safety_stock"])
-                 + " (class " + frame["abc_class"] + ", " + pct(frame["service_level"]) + " service)")
+                 + " (class " + frame["abc_class"] + ", " + pct(frame["service_level"]) + " service, σ "
+                 + num(frame["lead_time_demand_std"], 1) + " units from the " + frame["spread_basis"] + ")")
     at_order = (position + " will be " + num(frame["position_at_order"], 1) + " on " + dates(frame["order_by"])
                 + " (in " + num(days_to_order) + " days), at the " + threshold + ": order by "
                 + dates(frame["order_by"]))

@@ -7,7 +7,9 @@ For each SKU × customer-facing location (fc, warehouse, store) with forecast de
   from its supplier; review period R: ``transfer_review_days`` or ``purchase_review_days``;
 - demand over L + R: the location's daily forecast summed over the next L + R days, so a coming
   peak raises the threshold as soon as it enters that window; its spread from the forecast band;
-- safety stock z·sqrt((L + R)·σd² + d²·σL²) at the service level of the SKU's ABC class, reorder
+- safety stock z·sqrt(σW² + d²·σL²) at the service level of the SKU's ABC class, σW the spread of
+  the forecast error over L + R: the larger of the band's, sqrt(L + R)·σd, and the error
+  measured over L + R days on the location's history (``safety_stock``); reorder
   point = demand over L + R + safety stock, order-up-to = reorder point + the forecast demand of
   the ``*_cover_days`` after that window (min/max rule); all three rounded up to whole units;
 - inventory position = available (on hand − reserved − unsellable) + inbound + inbound planned:
@@ -27,6 +29,7 @@ import pandas as pd
 from pipelines.config import ReplenishmentConfig
 from pipelines.replenishment import policy
 from pipelines.replenishment.demand import CUSTOMER_FACING_TYPES, DemandCube
+from pipelines.replenishment.safety_stock import ErrorHistory
 from pipelines.replenishment.schema import TARGETS, conform
 from pipelines.replenishment.words import num, pct
 
@@ -67,18 +70,30 @@ def row_forecasts(cube: DemandCube, rows: pd.DataFrame) -> tuple[np.ndarray, np.
 
 
 def protection(p50: np.ndarray, sigma: np.ndarray, lead_time, lead_time_std, review, cover_days,
-               service_level) -> dict[str, np.ndarray]:
-    """Threshold figures for rows of daily forecasts (units/day) and times (days)."""
+               service_level, measured_std=0.0) -> dict[str, np.ndarray]:
+    """Threshold figures for rows of daily forecasts (units/day) and times (days).
+
+    ``measured_std``: σW per row, the forecast error over the L + R window measured on the
+    history (``safety_stock.window_error_std``; 0 = none). The safety stock uses the larger of
+    it and the band's σ summed over the window (rule in ``safety_stock``).
+    """
     window = np.asarray(lead_time, dtype=float) + np.asarray(review, dtype=float)
     lead_time_demand = policy.cumulative_demand(p50, window)
     variance = policy.cumulative_demand(sigma**2, window)
     with np.errstate(divide="ignore", invalid="ignore"):
         daily = np.where(window > 0, lead_time_demand / window, p50[:, 0])
         daily_std = np.where(window > 0, np.sqrt(variance / window), sigma[:, 0])
-    ss = policy.safety_stock(service_level, daily, daily_std, lead_time, lead_time_std, review)
-    rop = policy.reorder_point(service_level, daily, daily_std, lead_time, lead_time_std, review)
+    # the band's daily variances summed: sqrt(L + R)·σd, the independent-days form
+    band_std = np.sqrt(variance)
+    measured = np.broadcast_to(np.asarray(measured_std, dtype=float), band_std.shape)
+    window_std = np.maximum(band_std, measured)
+    spread = policy.spread_over_window(window_std, daily, lead_time_std)
+    ss = policy.safety_stock_over_window(service_level, window_std, daily, lead_time_std)
+    rop = lead_time_demand + ss
     cycle = policy.cumulative_demand(p50, window + np.asarray(cover_days, dtype=float)) - lead_time_demand
     return {"forecast_daily_units": daily, "demand_std_daily": daily_std, "lead_time_demand": lead_time_demand,
+            "lead_time_demand_std": spread,
+            "spread_basis": np.where(measured > band_std, "measured errors", "forecast band"),
             "safety_stock": _whole(ss), "reorder_point": _whole(rop), "order_up_to": _whole(rop + cycle)}
 
 
@@ -97,11 +112,12 @@ def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tu
 
 def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame, locations: pd.DataFrame,
                   usual_lanes: pd.DataFrame, supplier_lanes: pd.DataFrame, abc: pd.Series,
-                  levels: pd.Series, cfg: ReplenishmentConfig) -> pd.DataFrame:
+                  levels: pd.Series, cfg: ReplenishmentConfig, errors: ErrorHistory | None = None) -> pd.DataFrame:
     """``marts.replenishment_targets`` (columns schema.TARGETS; rules in the module docstring).
 
     ``usual_lanes``: lanes.usual_transfer_lanes; ``supplier_lanes``: lanes.cheapest_supplier_lanes
-    (both annotated by lanes.lane_delays); ``abc`` and ``levels``: class and service level by sku.
+    (both annotated by lanes.lane_delays); ``abc`` and ``levels``: class and service level by sku;
+    ``errors``: the history the forecast error over L + R is measured on (None: the band alone).
     """
     rows = target_rows(cube, positions, locations)
     loc_info = locations.set_index("location_id")
@@ -135,8 +151,11 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     cover_days = np.where(has_purchase, cfg.purchase_cover_days, cfg.transfer_cover_days)
 
     p50, sigma = row_forecasts(cube, rows)
+    window = rows["lead_time_days"].to_numpy(dtype=float) + rows["review_period_days"].to_numpy(dtype=float)
+    measured = errors.window_std(rows[["sku", "location_id"]], window) if errors is not None else 0.0
     figures = protection(p50, sigma, rows["lead_time_days"].to_numpy(), rows["lead_time_std_days"].to_numpy(),
-                         rows["review_period_days"].to_numpy(), cover_days, rows["service_level"].to_numpy())
+                         rows["review_period_days"].to_numpy(), cover_days, rows["service_level"].to_numpy(),
+                         measured)
     for name, values in figures.items():
         rows[name] = values
 
@@ -156,7 +175,7 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     rows["needs_replenishment"] = active & has_demand & below
     rows["reason"] = _reasons(rows, active, has_demand, below)
     rows.insert(0, "as_of", cube.as_of)
-    for col in ("forecast_daily_units", "demand_std_daily", "lead_time_demand"):
+    for col in ("forecast_daily_units", "demand_std_daily", "lead_time_demand", "lead_time_demand_std"):
         rows[col] = rows[col].round(3)
     return conform(rows, TARGETS)
 
@@ -167,7 +186,8 @@ def _reasons(rows: pd.DataFrame, active: np.ndarray, has_demand: np.ndarray, bel
     threshold = ("reorder point " + rop + " = " + num(rows["lead_time_demand"], 1) + " units over "
                  + num(rows["lead_time_days"], 1) + "-day lead time + " + num(rows["review_period_days"], 1)
                  + "-day review + safety stock " + num(rows["safety_stock"]) + " (class "
-                 + rows["abc_class"] + ", " + pct(rows["service_level"]) + " service)")
+                 + rows["abc_class"] + ", " + pct(rows["service_level"]) + " service, σ "
+                 + num(rows["lead_time_demand_std"], 1) + " units from the " + rows["spread_basis"] + ")")
     how = np.select(
         [rows["replenished_by"].eq("transfer"), rows["replenished_by"].eq("purchase")],
         ["transfer from " + rows["source_id"].fillna(""),

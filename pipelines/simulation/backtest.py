@@ -89,9 +89,11 @@ def prepare(inputs: BacktestInputs, days: int, backtest: BacktestConfig, repleni
 def run_backtest(inputs: BacktestInputs, backtest: BacktestConfig, forecast: ForecastConfig,
                  replenishment: ReplenishmentConfig, days: int | None = None,
                  progress: Callable[[str, int, int], None] | None = None,
-                 policies: tuple[str, ...] = POLICIES) -> BacktestResult:
+                 policies: tuple[str, ...] = POLICIES, schedule: ForecastSchedule | None = None) -> BacktestResult:
     """Simulate ``policies`` over the ``days`` (default ``backtest.window_days``) ending at
-    ``inputs.as_of``. ``progress(stage, done, total)`` reports forecast fits and simulated days."""
+    ``inputs.as_of``. ``progress(stage, done, total)`` reports forecast fits and simulated days.
+    ``schedule``: forecasts already fitted for this window (they do not depend on the
+    replenishment settings, so several settings can share one set of fits); missing fits are made."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     prep = prepare(inputs, days or backtest.window_days, backtest, replenishment)
@@ -99,7 +101,8 @@ def run_backtest(inputs: BacktestInputs, backtest: BacktestConfig, forecast: For
     seconds["prepare"] = time.perf_counter() - started
     runs: list[tuple[str, Policy]] = []
     if "stockpilot" in policies:
-        schedule = ForecastSchedule(inputs, window, forecast, backtest.refit_every_days)
+        if schedule is None:
+            schedule = ForecastSchedule(inputs, window, forecast, backtest.refit_every_days)
         started = time.perf_counter()
         schedule.fit_all(backtest.workers, (lambda done, total: progress("forecast fits", done, total))
                          if progress else None)

@@ -11,7 +11,9 @@ simulated stock:
   simulated stock, so ``ForecastSchedule`` computes them ahead, in parallel processes.
 - **Plan**: ``plan_replenishment`` with the simulated positions (on hand, backorders as
   reserved, inbound), every order line still travelling as a shipment in transit, revenue and
-  fulfilment shares over the look-backs ending that night.
+  fulfilment shares over the look-backs ending that night, and the recorded demand (and stockout
+  days) of ``replenishment.error_lookback_days`` up to the night, on which the plan measures the
+  forecast error over lead time + review for its safety stock.
 - **Orders placed**: every transfer order (they are tonight's), and on purchase nights — every
   ``replenishment.purchase_review_days`` nights, the review period the plan's purchase reorder
   point covers — every purchase suggestion due (``order_by`` on or before the night), split
@@ -162,6 +164,22 @@ class _Lookback:
         return part.groupby(self.keys, as_index=False)[self.value].sum()
 
 
+class _Span:
+    """The rows of a dated frame over the days (night − days, night], fast for every night."""
+
+    def __init__(self, frame: pd.DataFrame):
+        frame = frame[pd.notna(frame["date"])]
+        day = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]")
+        order = np.argsort(day, kind="stable")
+        self.frame, self.days = frame.iloc[order].reset_index(drop=True), day[order]
+
+    def over(self, night: date, days: int) -> pd.DataFrame:
+        end = np.datetime64(night, "D")
+        lo = np.searchsorted(self.days, end - np.timedelta64(max(days, 0), "D"), side="right")
+        hi = np.searchsorted(self.days, end, side="right")
+        return self.frame.iloc[lo:hi]
+
+
 class StockpilotPolicy:
     """Stockpilot's nightly plan as a simulation policy (rules in the module docstring)."""
 
@@ -178,6 +196,8 @@ class StockpilotPolicy:
             inputs.demand.get("revenue", 0.0), errors="coerce").fillna(0.0)), ["sku"], "revenue")
         located = inputs.location_demand[inputs.location_demand["location_id"].notna()]
         self.fulfilment = _Lookback(located, ["sku", "region", "location_id"], "units")
+        self.history = _Span(inputs.location_demand[["sku", "location_id", "date", "units"]])
+        self.stockouts = _Span(inputs.stockouts[["date", "sku"]])
         _, supplier_lanes = lane_rules.split_lanes(network.lanes, network.location_table)
         cheapest = lane_rules.cheapest_supplier_lanes(supplier_lanes)
         self.purchase_every = purchase_cadence(cfg.purchase_review_days)
@@ -206,7 +226,9 @@ class StockpilotPolicy:
             locations=net.location_table[["location_id", "location_type", "region", "capacity_units"]],
             lanes=self.inputs.lanes, skus=self.skus,
             revenue=self.revenue.over(night, self.cfg.abc_lookback_days),
-            fulfilment=self.fulfilment.over(night, self.cfg.fulfilment_lookback_days))
+            fulfilment=self.fulfilment.over(night, self.cfg.fulfilment_lookback_days),
+            history=self.history.over(night, self.cfg.error_lookback_days),
+            stockouts=self.stockouts.over(night, self.cfg.error_lookback_days))
 
     def decide(self, state: SimulationState) -> pd.DataFrame:
         plan = plan_replenishment(self.plan_inputs(state), self.cfg)

@@ -64,7 +64,7 @@ def test_replenishment_tables_depend_on_the_forecast_the_stock_picture_and_the_l
     for table in ("replenishment_targets", "transfer_orders", "regional_placement", "purchase_suggestions"):
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/demand_forecast", "marts/inventory_position", "marts/in_transit", "marts/dim_sku",
-                "marts/dim_location", "intermediate/int_demand_components",
+                "marts/dim_location", "intermediate/int_demand_components", "marts/fct_daily_stock",
                 "staging/stg_raw__lanes"} <= parents, table
 
 

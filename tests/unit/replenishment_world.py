@@ -129,8 +129,8 @@ def fulfilment(sku_names, regions=("east", "west", "central")) -> pd.DataFrame:
 
 
 def plan(demand: dict, stock: dict, sku_rows: list[dict], *, band: float = 0.0, lane_table=None,
-         transit=None, capacity=None, revenue=None, fulfil=None, cfg=None, as_of: date = AS_OF
-         ) -> ReplenishmentPlan:
+         transit=None, capacity=None, revenue=None, fulfil=None, cfg=None, as_of: date = AS_OF,
+         history=None, stockouts=None) -> ReplenishmentPlan:
     """Run ``plan_replenishment`` on the world with these changes."""
     sku_frame = skus(*sku_rows)
     inputs = ReplenishmentInputs(
@@ -140,7 +140,20 @@ def plan(demand: dict, stock: dict, sku_rows: list[dict], *, band: float = 0.0, 
         skus=sku_frame,
         revenue=revenue if revenue is not None else pd.DataFrame({"sku": sku_frame["sku"], "revenue": 1.0}),
         fulfilment=fulfil if fulfil is not None else fulfilment(sku_frame["sku"]))
+    if history is not None:
+        inputs.history = history
+    if stockouts is not None:
+        inputs.stockouts = stockouts
     return plan_replenishment(inputs, cfg or config())
+
+
+def history(series: dict[tuple[str, str], list[float]], as_of: date = AS_OF) -> pd.DataFrame:
+    """Daily units shipped: ``series[(sku, location)]`` lists the days up to ``as_of``, oldest first."""
+    rows = []
+    for (sku, loc), units in series.items():
+        dates = pd.date_range(end=pd.Timestamp(as_of), periods=len(units)).date
+        rows.append(pd.DataFrame({"sku": sku, "location_id": loc, "date": dates, "units": np.asarray(units, float)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def row(frame: pd.DataFrame, **keys) -> pd.Series:
