@@ -13,6 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import config
+from pipelines.warehouse_lock import WarehouseBusy, warehouse_lock
+
+#: Exit code of a run that found the warehouse in use by another run (EX_TEMPFAIL: try later).
+BUSY_EXIT_CODE = 75
 
 # Piped output (make, cron, CI logs) is not a terminal: give tables room instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -63,7 +67,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     console.print(f"Running the pipeline: landing {landing}, warehouse {stockpilot.warehouse}, "
                   f"as of {stockpilot.as_of or 'the latest date in the data'}")
-    summary = run_pipeline(stockpilot, log_level=args.log_level)
+    try:
+        summary = run_pipeline(stockpilot, log_level=args.log_level, wait_seconds=args.wait,
+                               on_wait=console.print)
+    except WarehouseBusy as exc:
+        console.print(f"[red]{exc}[/red]")
+        return BUSY_EXIT_CODE
+    for run_id in summary.recovered_runs:
+        console.print(f"[yellow]Run {run_id[:8]} had died mid-run (its process is gone): marked failed; "
+                      "its half-done steps were rolled back and this run rebuilt them.[/yellow]")
     console.print()
     console.print(_table("Ingested by this run, per feed", summary.feeds.rename(columns={
         "files_loaded": "files loaded", "files_skipped_already_loaded": "skipped (seen)",
@@ -74,6 +86,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print()
     console.print(_table("Time per step (seconds)", summary.steps))
     console.print()
+    if len(summary.forecast_fallbacks):
+        console.print(f"[yellow]Forecast fell back to a simpler method for "
+                      f"{summary.forecast_fallbacks['sku'].nunique()} SKUs whose model raised:[/yellow]")
+        for row in summary.forecast_fallbacks.itertuples(index=False):
+            console.print(f"  - {row.sku} ({row.stage}): {row.error}")
+        console.print()
     if summary.failed_checks:
         console.print("[red]Failed asset checks (plans downstream were not built):[/red]")
         for check in summary.failed_checks:
@@ -103,14 +121,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
-
-    from orchestration.backtest import display_table, simulate_from_warehouse, warehouse_ready, write_tables
     from orchestration.resources import StockpilotResource
-    from orchestration.runner import run_pipeline
 
     cfg = config.load_config()
     stockpilot = StockpilotResource.from_env(args.landing, args.warehouse, args.as_of)
+    try:
+        with warehouse_lock(stockpilot.warehouse, "stockpilot backtest", args.wait, on_wait=console.print):
+            return _backtest(args, cfg, stockpilot)
+    except WarehouseBusy as exc:
+        console.print(f"[red]{exc}[/red]")
+        return BUSY_EXIT_CODE
+
+
+def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
+    from rich.progress import Progress
+
+    from orchestration.backtest import display_table, simulate_from_warehouse, warehouse_ready, write_tables
+    from orchestration.runner import run_pipeline
+
     if not warehouse_ready(stockpilot.warehouse):
         landing = Path(stockpilot.landing)
         if _landing_is_empty(landing):
@@ -200,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default=None, help="default $STOCKPILOT_WAREHOUSE or data/warehouse.duckdb")
     run.add_argument("--as-of", default=None, help="YYYY-MM-DD; default $STOCKPILOT_AS_OF or the latest date in the data")
     run.add_argument("--log-level", default="WARNING", help="Dagster log level printed while running")
+    run.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                     help="when another run holds the warehouse, wait up to this long for it (default: stop at once, "
+                          f"exit code {BUSY_EXIT_CODE})")
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="write the HTML planning report from a built warehouse")
@@ -214,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--warehouse", default=None, help="default $STOCKPILOT_WAREHOUSE or data/warehouse.duckdb")
     backtest.add_argument("--as-of", default=None, help="YYYY-MM-DD: last day of the window; default "
                           "$STOCKPILOT_AS_OF or the as-of date of the warehouse")
+    backtest.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                          help="when another run holds the warehouse, wait up to this long for it")
     backtest.set_defaults(func=cmd_backtest)
 
     ui = sub.add_parser("ui", help="start the Dagster UI")

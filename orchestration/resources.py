@@ -8,6 +8,11 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import config, warehouse
+from pipelines.warehouse_lock import acquire, release
+
+#: How long a step of a Dagster run waits for another run (``stockpilot run`` from cron, a
+#: backtest) to release the warehouse before it fails saying who holds it, seconds.
+STEP_LOCK_WAIT_SECONDS = 3600
 
 #: Every step that opens the DuckDB file runs in this pool (limit 1 in dagster.yaml): DuckDB
 #: allows one writer per file.
@@ -34,6 +39,20 @@ class StockpilotResource(dg.ConfigurableResource):
     @property
     def landing_path(self) -> Path:
         return Path(self.landing)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Each run, or each step process under the multiprocess executor, holds the warehouse lock
+        # (pipelines.warehouse_lock): a second run waits instead of racing this one. Sensors load
+        # the resource too, but only read the landing folder: they never wait for the lock.
+        if context.dagster_run is None:
+            return
+        log = context.log.info if context.log else None
+        acquire(self.warehouse, f"Dagster run {context.dagster_run.run_id[:8]} "
+                f"({context.dagster_run.job_name})", STEP_LOCK_WAIT_SECONDS, on_wait=log)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if context.dagster_run is not None:
+            release(self.warehouse)
 
     def connect(self, read_only: bool = False):
         return warehouse.connect(self.warehouse, read_only=read_only)

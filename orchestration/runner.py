@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from orchestration.resources import StockpilotResource
 from pipelines import contract
 from pipelines.config import PROJECT_ROOT
 from pipelines.warehouse import connect, row_counts
+from pipelines.warehouse_lock import process_alive, process_started, warehouse_lock
 
 #: Schemas whose tables the summary lists.
 SUMMARY_SCHEMAS = ("raw", "quarantine", "marts")
@@ -34,6 +37,10 @@ class RunSummary:
     failed_checks: list[str] = field(default_factory=list)
     run_id: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # label -> where (report, exports, BI)
+    #: SKUs whose chosen forecast model raised and that fell back to another method: sku, stage, error
+    forecast_fallbacks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "stage", "error"]))
+    #: earlier runs of this Dagster instance whose process had died, marked failed before this one
+    recovered_runs: list[str] = field(default_factory=list)
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -128,17 +135,101 @@ def _as_of(warehouse: Path, requested: str) -> str:
     return value.isoformat() if value else ""
 
 
+#: Tags on every run `stockpilot run` starts: which process runs it, so a later run can tell a
+#: run whose process was killed from one still going.
+PID_TAG, STARTED_TAG, HOST_TAG = "stockpilot/pid", "stockpilot/process_started", "stockpilot/host"
+_UNFINISHED = (dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+               dg.DagsterRunStatus.CANCELING)
+_OVER = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+#: Work folders (forecast and backtest inputs) older than this are left over from dead runs.
+STALE_WORK_SECONDS = 24 * 3600
+
+
+def _process_tags() -> dict[str, str]:
+    return {PID_TAG: str(os.getpid()), STARTED_TAG: process_started() or "", HOST_TAG: socket.gethostname()}
+
+
+def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs of earlier `stockpilot run` processes on this host that died (killed,
+    out of memory, power cut) and free the concurrency-pool slots they held.
+
+    A run executed in process claims its `duckdb` pool slot in the instance; killed, it keeps it
+    forever and the next run would wait for it without a word (Dagster frees slots only when a
+    daemon sees the run finish). Returns the ids of the runs recovered.
+    """
+    recovered = []
+    host = socket.gethostname()
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=list(_UNFINISHED))):
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG)
+        if not pid or run.tags.get(HOST_TAG) != host or process_alive(int(pid), run.tags.get(STARTED_TAG) or None):
+            continue
+        instance.report_run_failed(run, f"stockpilot run process {pid} died before the run finished; "
+                                        "marked failed by the next `stockpilot run`")
+        recovered.append(run.run_id)
+    storage = instance.event_log_storage
+    holding = storage.get_concurrency_run_ids() if storage.supports_global_concurrency_limits else set()
+    if holding:  # the runs just marked failed, and any other finished run no daemon cleaned up
+        for record in instance.get_run_records(filters=dg.RunsFilter(run_ids=list(holding), statuses=_OVER)):
+            storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
+    return recovered
+
+
+def remove_stale_work(warehouse: Path, instance: dg.DagsterInstance, now: float | None = None) -> list[Path]:
+    """Delete the per-run work folders (``<warehouse folder>/work/<step>/<run id>``) that dead or
+    finished runs left behind: those of runs this instance knows to be over, and any older than
+    a day (runs of another Dagster instance). Returns what was removed."""
+    root = warehouse.parent / "work"
+    if not root.is_dir():
+        return []
+    now = time.time() if now is None else now
+    folders = [p for step in root.iterdir() if step.is_dir() for p in step.iterdir() if p.is_dir()]
+    over = {r.dagster_run.run_id for r in instance.get_run_records(
+        filters=dg.RunsFilter(run_ids=[p.name for p in folders], statuses=_OVER))} if folders else set()
+    removed = []
+    for folder in folders:
+        if folder.name in over or now - folder.stat().st_mtime > STALE_WORK_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _forecast_fallbacks(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
+    columns = ["sku", "stage", "error"]
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if tuple(mat.asset_key.path) == ("marts", "demand_forecast") and "fallback_list" in mat.metadata:
+            return pd.DataFrame(mat.metadata["fallback_list"].value, columns=columns)
+    return pd.DataFrame(columns=columns)
+
+
 def run_pipeline(stockpilot: StockpilotResource, instance: dg.DagsterInstance | None = None,
-                 log_level: str = "INFO") -> RunSummary:
-    """Materialize every asset of the nightly job in this process and summarise the run."""
+                 log_level: str = "INFO", wait_seconds: float = 0.0,
+                 on_wait: Callable[[str], None] | None = None) -> RunSummary:
+    """Materialize every asset of the nightly job in this process and summarise the run.
+
+    The run holds the warehouse lock throughout (``pipelines.warehouse_lock``): when another run
+    has it, this one waits up to ``wait_seconds`` and then raises ``WarehouseBusy``.
+    """
+    with warehouse_lock(stockpilot.warehouse, "stockpilot run", wait_seconds, on_wait):
+        instance = instance or dagster_instance()
+        recovered = recover_dead_runs(instance)
+        remove_stale_work(Path(stockpilot.warehouse), instance)
+        summary = _execute(stockpilot, instance, log_level)
+    summary.recovered_runs = recovered
+    return summary
+
+
+def _execute(stockpilot: StockpilotResource, instance: dg.DagsterInstance, log_level: str) -> RunSummary:
     stockpilot.export_env()
     defs = build_definitions(stockpilot)
     job = defs.resolve_job_def("nightly")
     started = time.monotonic()
     result = job.execute_in_process(
-        instance=instance or dagster_instance(),
+        instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags=_process_tags(),
     )
     failed_checks = [
         f"{'/'.join(e.asset_key.path)}: {e.check_name}"
@@ -157,4 +248,5 @@ def run_pipeline(stockpilot: StockpilotResource, instance: dg.DagsterInstance | 
         failed_checks=failed_checks,
         run_id=result.run_id,
         outputs=_published_outputs(result),
+        forecast_fallbacks=_forecast_fallbacks(result),
     )
