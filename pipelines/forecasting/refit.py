@@ -184,13 +184,22 @@ def forecast_night(inputs: ForecastInputs, config: ForecastConfig, state: pd.Dat
     failures.append(fast.failures)
     result = ForecastResult(
         forecast=fast.forecast,
-        accuracy=pd.concat([a for a in accuracy if len(a)] or [accuracy[-1]], ignore_index=True)[ACCURACY_COLUMNS],
+        accuracy=_dates(pd.concat([a for a in accuracy if len(a)] or [accuracy[-1]], ignore_index=True)
+                        [ACCURACY_COLUMNS], "as_of"),
         failures=pd.concat([f for f in failures if len(f)] or [fast.failures], ignore_index=True),
         widening=widening,
-        fit=st,
+        fit=_dates(st, "fitted_as_of", "refit_night_as_of"),
     )
     refits = pd.DataFrame({"sku": reasons.index[refit_mask], "reason": reasons[refit_mask].to_numpy()})
     return NightResult(result, False, refits, len(reused))
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Rows carried from the warehouse hold timestamps, tonight's dates: one type per column."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = pd.to_datetime(out[c]).dt.date
+    return out
 
 
 @dataclass

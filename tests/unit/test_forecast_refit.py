@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,11 +51,21 @@ def first_night():
     return inputs, forecast_night(inputs, FAST, None, None, per_series_models=[])
 
 
+def as_read_back(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as the warehouse returns it: DATE columns as timestamps."""
+    out = frame.copy()
+    for c in ("as_of", "fitted_as_of", "refit_night_as_of"):
+        if c in out:
+            out[c] = pd.to_datetime(out[c])
+    return out
+
+
 @pytest.fixture(scope="module")
 def second_night(first_night):
     _, first = first_night
     inputs = night(series_set(), 0)
-    return inputs, forecast_night(inputs, FAST, first.result.fit, first.result.accuracy, per_series_models=[])
+    return inputs, forecast_night(inputs, FAST, as_read_back(first.result.fit), as_read_back(first.result.accuracy),
+                                  per_series_models=[])
 
 
 def test_first_night_without_a_stored_fit_is_a_refit_night(first_night):
@@ -107,9 +118,13 @@ def test_the_fast_path_on_the_night_of_the_fit_reproduces_the_full_run(first_nig
 def test_a_new_sku_triggers_a_fit_of_that_sku_only(first_night):
     _, first = first_night
     inputs = night(series_set({"NEW": weekly_poisson(DAYS, 30, 42)}), 0)
-    result = forecast_night(inputs, FAST, first.result.fit, first.result.accuracy, per_series_models=[])
+    result = forecast_night(inputs, FAST, as_read_back(first.result.fit), as_read_back(first.result.accuracy),
+                            per_series_models=[])
     assert not result.refit_night and result.reused == 5
     assert result.refits.values.tolist() == [["NEW", "new"]]
+    # one type per date column, as the shard writes them to Parquet
+    result.result.accuracy.to_parquet(io.BytesIO())
+    result.result.fit.to_parquet(io.BytesIO())
     acc = result.result.accuracy.set_index("sku")
     assert acc.loc["NEW", "as_of"] == AS_OF and acc.loc["NEW", "windows"] == 2
     assert len(totals(result.result.forecast).query("sku == 'NEW'")) == FAST.horizon_days
