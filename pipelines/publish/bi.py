@@ -8,6 +8,10 @@ column, so a dashboard sees the old table or the new one, never half of one:
   on it keep working, and PostgreSQL readers keep reading the old rows until the commit;
 - otherwise the rows are loaded into a staging table that then replaces the target (drop and
   rename, ``swapped``). PostgreSQL, SQLite and most servers run DDL inside transactions.
+  Dropping needs the table to itself, so it waits for readers that have it open, and readers
+  arriving meanwhile queue behind the drop: on PostgreSQL each try waits at most
+  ``SWAP_LOCK_TIMEOUT_MS``, and after ``SWAP_ATTEMPTS`` tries the publish gives up with the old
+  table untouched rather than stall every dashboard behind one long query.
 
 The row count in the target is checked against the warehouse before the commit. Rows travel in
 batches of ``chunk_rows``: PostgreSQL takes them through ``COPY`` (CSV written by pyarrow), any
@@ -27,6 +31,12 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 PUBLISHED_AT = "_published_at"
+#: The longest a reader of a table whose columns changed waits for the swap, and how often the
+#: swap is tried (with a pause growing by a second between tries) before the publish gives up.
+SWAP_LOCK_TIMEOUT_MS = 2000
+SWAP_ATTEMPTS = 5
+#: PostgreSQL's SQLSTATE for "lock_timeout expired" (lock_not_available)
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,31 @@ def _insert_generic(conn: sa.Connection, table: sa.Table, batches) -> int:
     return rows
 
 
+def _drop_when_free(conn: sa.Connection, target: sa.Table) -> None:
+    """Drop ``target`` inside the publish transaction, waiting a bounded time for its readers."""
+    if conn.dialect.name != "postgresql":
+        target.drop(conn, checkfirst=True)
+        return
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        savepoint = conn.begin_nested()  # a lock timeout rolls back to here: the staging rows stay
+        try:
+            conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(SWAP_LOCK_TIMEOUT_MS)}ms'"))
+            target.drop(conn, checkfirst=True)
+            conn.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+            savepoint.commit()
+            return
+        except sa.exc.OperationalError as exc:
+            savepoint.rollback()
+            if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            if attempt == SWAP_ATTEMPTS:
+                raise RuntimeError(
+                    f"publishing {target.name}: its columns changed, and readers kept {target.fullname} "
+                    f"open through {SWAP_ATTEMPTS} tries of {SWAP_LOCK_TIMEOUT_MS} ms to replace it; the "
+                    "old table is left as it was. Publish again when they are done (the next run does).") from exc
+            time.sleep(attempt)
+
+
 def publish_table(con: duckdb.DuckDBPyConnection, engine: sa.Engine, table: str, published_at: datetime,
                   source_schema: str = "marts", target_schema: str | None = "marts",
                   chunk_rows: int = 100_000) -> PublishedTable:
@@ -180,7 +215,7 @@ def publish_table(con: duckdb.DuckDBPyConnection, engine: sa.Engine, table: str,
             staging.drop(conn, checkfirst=True)
             staging.create(conn)
             rows = load(conn, staging, batches)
-            target.drop(conn, checkfirst=True)
+            _drop_when_free(conn, target)
             preparer = conn.dialect.identifier_preparer
             conn.execute(sa.text(f"ALTER TABLE {preparer.format_table(staging)} "
                                  f"RENAME TO {preparer.quote(table)}"))

@@ -4,6 +4,7 @@ arrives whole (row counts and checksums equal to DuckDB's), replaced in one tran
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -172,3 +173,109 @@ def test_a_failed_publish_leaves_yesterdays_table_whole(warehouse, engine, monke
 def test_the_password_never_shows_in_the_url_we_print(postgres):
     shown = masked_url(postgres.url)
     assert PASSWORD not in shown and "***" in shown
+
+
+def _dashboard(url: str, isolation_level: str = "READ COMMITTED") -> sa.Connection:
+    """A BI reader that fails rather than waits: any lock wait over 100 ms is an error."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    conn = engine.connect().execution_options(isolation_level=isolation_level)
+    conn.execute(sa.text("SET lock_timeout = '100ms'"))
+    conn.execute(sa.text("SET statement_timeout = '10s'"))
+    conn.commit()
+    return conn
+
+
+def _rows(conn: sa.Connection, table: str) -> int:
+    return conn.execute(sa.text(f"SELECT count(*) FROM marts.{table}")).scalar_one()
+
+
+@pytest.fixture
+def publisher(postgres):
+    """The publishing engine, failing after 20 s of lock wait instead of hanging the test."""
+    engine = sa.create_engine(postgres.url, connect_args={"options": "-c lock_timeout=20000"})
+    yield engine
+    engine.dispose()
+
+
+def test_readers_keep_reading_the_old_rows_without_waiting_while_a_table_is_republished(
+        warehouse, engine, publisher, postgres, monkeypatch):
+    publish_marts(warehouse, publisher, PUBLISHED, tables=["big"], chunk_rows=10_000)
+    warehouse.execute("DELETE FROM marts.big WHERE n % 2 = 0")  # tonight: 60,000 rows
+    holder = _dashboard(postgres.url, "REPEATABLE READ")
+    assert _rows(holder, "big") == 120_000  # a long report, its transaction left open
+    looping = _dashboard(postgres.url)
+    seen_mid_publish = []
+    real_copy = bi_module._copy_postgres
+
+    def copy_then_read(conn, table, batches):
+        rows = real_copy(conn, table, batches)
+        # old rows deleted and the new ones loaded, not committed: the readers go on unblocked
+        for _ in range(5):
+            seen_mid_publish.append(_rows(looping, "big"))
+            looping.commit()
+        seen_mid_publish.append(_rows(holder, "big"))
+        return rows
+
+    monkeypatch.setattr(bi_module, "_copy_postgres", copy_then_read)
+    (result,) = publish_marts(warehouse, publisher, PUBLISHED, tables=["big"], chunk_rows=10_000)
+
+    assert result.method == "in_place"
+    assert seen_mid_publish == [120_000] * 6
+    assert _rows(holder, "big") == 120_000  # its snapshot holds until it ends...
+    holder.commit()
+    assert _rows(holder, "big") == 60_000  # ...and the next one sees tonight's table
+    assert _rows(looping, "big") == 60_000
+    for conn in (holder, looping):
+        conn.close()
+
+
+def test_readers_in_a_loop_never_wait_for_a_publish(warehouse, engine, publisher, postgres):
+    publish_marts(warehouse, publisher, PUBLISHED, chunk_rows=10_000)
+    warehouse.execute("DELETE FROM marts.big WHERE n % 3 = 0")
+    reader = _dashboard(postgres.url)
+    errors, counts, done = [], [], threading.Event()
+
+    def read_in_a_loop():
+        while not done.is_set():
+            try:
+                counts.append(_rows(reader, "big"))
+                reader.commit()
+            except sa.exc.DBAPIError as exc:  # a lock wait over 100 ms, or a statement timeout
+                errors.append(str(exc.orig))
+                reader.rollback()
+
+    thread = threading.Thread(target=read_in_a_loop)
+    thread.start()
+    try:
+        for _ in range(3):
+            publish_marts(warehouse, publisher, PUBLISHED, chunk_rows=10_000)
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    reader.close()
+    assert errors == []
+    assert len(counts) > 3 and set(counts) <= {120_000, 80_000}
+
+
+def test_a_swap_gives_up_rather_than_queue_readers_behind_a_long_query(warehouse, engine, publisher, postgres,
+                                                                        monkeypatch):
+    publish_marts(warehouse, publisher, PUBLISHED, tables=["awkward"])
+    before = postgres_checksum(engine, "awkward")
+    holder = _dashboard(postgres.url, "REPEATABLE READ")
+    assert _rows(holder, "awkward") == 4  # holds the table open
+    warehouse.execute("ALTER TABLE marts.awkward ADD COLUMN extra INTEGER DEFAULT 7")
+    monkeypatch.setattr(bi_module, "SWAP_ATTEMPTS", 2)
+    monkeypatch.setattr(bi_module, "SWAP_LOCK_TIMEOUT_MS", 200)
+
+    with pytest.raises(RuntimeError, match="readers kept marts.awkward open through 2 tries"):
+        publish_marts(warehouse, publisher, PUBLISHED, tables=["awkward"])
+
+    other = _dashboard(postgres.url)
+    assert _rows(other, "awkward") == 4  # nobody queued behind the swap
+    other.commit()
+    holder.commit()
+    assert postgres_checksum(engine, "awkward") == before
+    (result,) = publish_marts(warehouse, publisher, PUBLISHED, tables=["awkward"])
+    assert result.method == "swapped"
+    for conn in (holder, other):
+        conn.close()
