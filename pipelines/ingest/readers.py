@@ -31,6 +31,7 @@ DELIMITERS = (",", "\t", ";")
 #: docs/data-contract.md): more or fewer fields than the header, or bytes that are not text.
 FIELD_COUNT = "field_count"
 UNDECODABLE = "undecodable_row"
+UNCLOSED_QUOTE = "unclosed_quote"
 
 
 class UnreadableFile(Exception):
@@ -165,7 +166,15 @@ def _read_delimited(content: bytes, encodings: tuple[str, ...], quoting: bool) -
     except pa.ArrowInvalid:
         # A row with the wrong number of fields: re-read slowly to quarantine just those rows.
         return _parse_with_csv_module(body, header, delimiter, quoting)
+    if quoting and b'"' in data and _has_newline(table):
+        # A value spanning lines is legal when quoted, and is also what a quote left open does
+        # to the rows after it: the slow path tells the two apart.
+        return _parse_with_csv_module(body, header, delimiter, quoting)
     return _finish(header, table)
+
+
+def _has_newline(table: pa.Table) -> bool:
+    return any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns)
 
 
 def _csv_quoting(quoting: bool) -> dict:
@@ -195,31 +204,33 @@ def _parse_with_arrow(data: bytes, header: list[str], delimiter: str, quoting: b
 
 def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting: bool = True,
                            damaged: bool = False) -> LandingTable:
-    """The slow path: rows with the wrong number of fields and (``damaged``: the text holds NUL
-    bytes or undecodable bytes as surrogates) rows that are not text become ``malformed``."""
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, **_csv_quoting(quoting))
-    next(reader)
+    """The slow path: rows with the wrong number of fields, rows whose quote never closes and
+    (``damaged``: the text holds NUL bytes or undecodable bytes as surrogates) rows that are not
+    text become ``malformed``."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[MalformedRow] = []
     number = 0
     try:
-        for fields in reader:
+        for fields, quote_problem in _records(body, delimiter, quoting):
             if len(fields) <= 1 and not "".join(fields).strip():
                 continue  # a blank line, as Arrow skips them
             number += 1
             fields = [value.strip() for value in fields]
+            names = header + [f"_extra_{i}" for i in range(1, len(fields) - len(header) + 1)]
             problem = _not_text(header, fields) if damaged else None
             if problem:
-                names = header + [f"_extra_{i}" for i in range(1, len(fields) - len(header) + 1)]
                 malformed.append(MalformedRow(number, problem, dict(zip(names, map(_legible, fields), strict=False)),
                                               UNDECODABLE))
+                continue
+            if quote_problem:
+                malformed.append(MalformedRow(number, quote_problem, dict(zip(names, fields, strict=False)),
+                                              UNCLOSED_QUOTE))
                 continue
             if len(fields) == len(header):
                 rows.append(fields)
                 numbers.append(number)
                 continue
-            names = header + [f"_extra_{i}" for i in range(1, len(fields) - len(header) + 1)]
             malformed.append(MalformedRow(
                 number,
                 f"row has {len(fields)} field{'s' if len(fields) != 1 else ''}, the header has {len(header)}",
@@ -230,6 +241,41 @@ def _parse_with_csv_module(body: str, header: list[str], delimiter: str, quoting
     data = pd.DataFrame(rows, columns=header, dtype="str") if rows else _empty_frame(header)
     table = LandingTable(header, data.reset_index(drop=True), np.asarray(numbers, dtype=np.int64), malformed)
     return _drop_trailing_empty_rows(table)
+
+
+def _records(body: str, delimiter: str, quoting: bool):
+    """The data records of ``body`` (after its header) as (fields, problem).
+
+    A quote opened and never properly closed would swallow every later line into one value
+    (rows lost without a word). Records are read strictly; one that fails after spanning several
+    lines is taken as its first line alone, quotes as plain characters, with a problem to
+    quarantine it, and reading resumes on the next line. A one-line sloppy quote (``"ab"c``)
+    is read leniently, as the csv module always has.
+    """
+    lines = io.StringIO(body, newline="").readlines()
+    options = _csv_quoting(quoting)
+    head = csv.reader(lines, delimiter=delimiter, **options)
+    next(head, None)
+    start = head.line_num
+    while start < len(lines):
+        reader = csv.reader(lines[start:], delimiter=delimiter, strict=quoting, **options)
+        done = 0
+        try:
+            for fields in reader:
+                done = reader.line_num
+                yield fields, None
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise
+            first = start + done
+            if reader.line_num - done > 1:
+                fields = next(csv.reader([lines[first]], delimiter=delimiter, quoting=csv.QUOTE_NONE))
+                yield fields, ("row has a quote (\") that is never closed: read up to the end of its line, "
+                               "the next line starts the next row")
+            else:
+                yield next(csv.reader([lines[first]], delimiter=delimiter, **options)), None
+            start = first + 1
 
 
 #: Undecodable bytes (kept as lone surrogates by ``surrogateescape``) and NUL bytes.

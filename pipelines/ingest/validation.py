@@ -44,6 +44,8 @@ RULE_FIELD_COUNT = readers.FIELD_COUNT
 RULE_REPEATED = "repeated_column"
 #: A data row holding bytes that are not UTF-8 text, or a NUL byte (the rest of its file loads).
 RULE_UNDECODABLE = readers.UNDECODABLE
+#: A data row whose opening quote never closes (read up to the end of its line; later rows load).
+RULE_UNCLOSED_QUOTE = readers.UNCLOSED_QUOTE
 #: Whole-file rules (one quarantine row with no row number).
 RULE_UNREADABLE = "unreadable_file"
 RULE_HEADER = "header"

@@ -378,3 +378,50 @@ def test_parquet_with_wrongly_typed_columns_keeps_its_good_rows(template, parque
     assert [r[1] for r in bad] == [i for i, ok in enumerate(good, start=1) if not ok]
     assert all("quantity" in r[2] for r in bad)
     assert report.rows_loaded + report.rows_quarantined == len(good)
+
+
+@st.composite
+def skus_file(draw) -> tuple[bytes, list[tuple[str, str, bool]]]:
+    """A skus reference file: SKUs from a small pool of unicode and SQL-looking names (so keys
+    repeat), some with a cost that is not a number; returns the bytes and (sku, title, cost ok)."""
+    pool = draw(st.lists(st.one_of(TEXT, st.sampled_from(HOSTILE_SKUS)), min_size=1, max_size=5, unique=True))
+    rows = draw(st.lists(st.tuples(st.sampled_from(pool), st.one_of(TEXT, SQL_LOOKING.filter(bool)),
+                                   st.sampled_from(["1.5", "0", "12", "abc", "-1", "1e400"])),
+                         min_size=1, max_size=12))
+    delimiter = draw(st.sampled_from([",", "\t", ";"]))
+    lines = [_line(["sku", "title", "category", "unit_cost", "unit_price", "supplier_id"], delimiter)]
+    lines += [_line([sku, title, "fruit", cost, "2.0", "SUP-1"], delimiter) for sku, title, cost in rows]
+    expected = [(sku, title.strip(), cost in ("1.5", "0", "12")) for sku, title, cost in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8"), expected
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(file=skus_file())
+def test_reference_file_loads_each_key_once_and_quarantines_repeats_and_bad_values(template, file):
+    content, rows = file
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copy(template, root / "warehouse.duckdb")
+        (root / "landing" / "reference").mkdir(parents=True)
+        (root / "landing" / "reference" / "skus_2026-06-01.csv").write_bytes(content)
+        with connect(root / "warehouse.duckdb") as con:
+            report = next(r for r in ingest_reference(con, root / "landing", now=NOW) if r.feed == "skus")
+            raw = con.execute("SELECT _row_number, sku, title FROM raw.skus ORDER BY 1").fetchall()
+            bad = con.execute("SELECT _row_number, reason FROM quarantine.skus ORDER BY 1").fetchall()
+    seen: set[str] = set()
+    good, repeats, unreadable = [], [], []
+    for number, (sku, title, cost_ok) in enumerate(rows, start=1):
+        # The first row of a key claims it even when another of its values is bad.
+        if sku in seen:
+            repeats.append(number)
+        elif cost_ok:
+            good.append((number, sku, title))
+        else:
+            unreadable.append(number)
+        seen.add(sku)
+    assert raw == good
+    assert [n for n, _ in bad] == sorted(repeats + unreadable)
+    reasons = dict(bad)
+    assert all("duplicate key" in reasons[n] for n in repeats)
+    assert all("unit_cost" in reasons[n] for n in unreadable)
+    assert report.rows_loaded + report.rows_quarantined == len(rows)

@@ -197,3 +197,20 @@ def test_value_longer_than_the_csv_module_limit_does_not_reject_the_file(referen
     drop("orders/a.csv", HEADER + f"\n{long_id},2026-05-01,amazon,A-1,2,paid\nO-2,2026-05-01\n")
     report = load(references, landing)
     assert (report.files_loaded, report.rows_loaded, report.rows_quarantined) == (1, 1, 1)
+
+
+def test_quote_that_never_closes_costs_its_row_only(references, landing, drop):
+    drop("orders/a.csv", HEADER + '\nO-1,2026-05-01,amazon,A-1,2,"paid\nO-2,2026-05-01,amazon,A-1,1,paid\n'
+                                  "O-3,2026-05-01,amazon,A-1,3,paid\n")
+    report = load(references, landing)
+    assert loaded(references, "order_id, _row_number") == [("O-2", 2), ("O-3", 3)]
+    assert quarantined(references)[0][1:3] == (1, "row has a quote (\") that is never closed: read up to "
+                                                  "the end of its line, the next line starts the next row")
+    assert report.reasons == {"unclosed_quote": 1}
+
+
+def test_quoted_value_spanning_lines_is_still_one_value_in_a_file_with_many_rows(references, landing, drop):
+    drop("orders/a.csv", HEADER + ',ship_region\nO-1,2026-05-01,amazon,A-1,2,paid,"North\nEast"\n'
+                                  'O-2,2026-05-01,amazon,A-1,1,paid,"West, far"\n')
+    load(references, landing)
+    assert loaded(references, "order_id, ship_region") == [("O-1", "North\nEast"), ("O-2", "West, far")]
