@@ -42,3 +42,65 @@
 {% macro default__binary_sorted(column) -%}
     {{ column }} collate "C"
 {%- endmacro %}
+
+{#- For each row of `grid`, the row of `rows` with the same `keys` and the latest `row_time` at
+    or before its `grid_time` (NULLs when there is none): the keys, the grid time, that row's
+    time and its `columns`. DuckDB answers it with its ASOF join (fastest there); elsewhere a
+    running max over grid and row moments merged in time order finds the row's time, and the
+    row is joined back by it, so `rows` must have one row per keys x `row_time`. -#}
+{% macro latest_on_or_before(grid, rows, keys, grid_time, row_time, columns) -%}
+    {{ return(adapter.dispatch('latest_on_or_before', 'stockpilot')(grid, rows, keys, grid_time, row_time, columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__latest_on_or_before(grid, rows, keys, grid_time, row_time, columns) -%}
+    select
+        {%- for key in keys %}
+        {{ grid }}.{{ key }},
+        {%- endfor %}
+        {{ grid }}.{{ grid_time }},
+        {{ rows }}.{{ row_time }}
+        {%- for column in columns %},
+        {{ rows }}.{{ column }}
+        {%- endfor %}
+    from {{ grid }}
+    asof left join {{ rows }}
+        on {% for key in keys %}{{ grid }}.{{ key }} = {{ rows }}.{{ key }}
+        and {% endfor %}{{ grid }}.{{ grid_time }} >= {{ rows }}.{{ row_time }}
+{%- endmacro %}
+
+{% macro default__latest_on_or_before(grid, rows, keys, grid_time, row_time, columns) -%}
+    select
+        {%- for key in keys %}
+        latest.{{ key }},
+        {%- endfor %}
+        latest.{{ grid_time }},
+        latest.{{ row_time }}
+        {%- for column in columns %},
+        {{ rows }}.{{ column }}
+        {%- endfor %}
+    from (
+        select
+            {%- for key in keys %}
+            {{ key }},
+            {%- endfor %}
+            moment as {{ grid_time }},
+            is_grid,
+            -- a row at the very moment of a grid row sorts first, so the grid row sees it
+            max(row_moment) over (
+                partition by {{ keys | join(', ') }}
+                order by moment, is_grid
+                rows between unbounded preceding and current row
+            ) as {{ row_time }}
+        from (
+            select {{ keys | join(', ') }}, {{ grid_time }} as moment, 1 as is_grid, null as row_moment
+            from {{ grid }}
+            union all
+            select {{ keys | join(', ') }}, {{ row_time }}, 0, {{ row_time }}
+            from {{ rows }}
+        ) as moments
+    ) as latest
+    left join {{ rows }}
+        on {% for key in keys %}latest.{{ key }} = {{ rows }}.{{ key }}
+        and {% endfor %}latest.{{ row_time }} = {{ rows }}.{{ row_time }}
+    where latest.is_grid = 1
+{%- endmacro %}

@@ -47,40 +47,10 @@ grid as (
 
 ),
 
-latest_dates as (
-
-    -- a location's snapshot days are all reporting days of the sku, so they are all in the grid:
-    -- its latest snapshot on or before each grid day is a running max over the grid
-    select
-        grid.sku,
-        grid.date,
-        grid.location_id,
-        max(snapshots.snapshot_date) over (
-            partition by grid.sku, grid.location_id
-            order by grid.date
-            rows between unbounded preceding and current row
-        ) as snapshot_date
-    from grid
-    left join snapshots
-        on grid.sku = snapshots.sku
-        and grid.location_id = snapshots.location_id
-        and grid.date = snapshots.snapshot_date
-
-),
-
 latest_known as (
 
-    select
-        latest_dates.sku,
-        latest_dates.date,
-        latest_dates.location_id,
-        latest_dates.snapshot_date,
-        snapshots.sellable
-    from latest_dates
-    left join snapshots
-        on latest_dates.sku = snapshots.sku
-        and latest_dates.location_id = snapshots.location_id
-        and latest_dates.snapshot_date = snapshots.snapshot_date
+    -- each location's latest snapshot on or before the day
+    {{ latest_on_or_before('grid', 'snapshots', ['sku', 'location_id'], 'date', 'snapshot_date', ['sellable']) }}
 
 ),
 
