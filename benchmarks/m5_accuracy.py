@@ -6,7 +6,8 @@ out, the horizon M5 itself used; every method sees the history up to 2016-03-27 
 
 Methods:
 - baselines fitted directly on the history (no pipeline): seasonal naive (the last week
-  repeated), 28-day moving average, statsforecast AutoETS (season 7, full model search), and
+  repeated), moving averages of the last 7, 28, 56 and 91 days, the same 28 days last year (52
+  weeks back, so weekdays align), statsforecast AutoETS (season 7, full model search), and
   default Prophet (``Prophet()``, no holidays or regressors; ``uncertainty_samples=0``, which
   changes no point forecast, only skips the interval simulation). Models that fit parameters
   (AutoETS, Prophet) see the history from each series' first sale on: the leading zeros are
@@ -22,16 +23,31 @@ series: RMSSE with M5 scaling (history from the first sale on), daily WAPE (seri
 in the 28 days are left out of its mean), and the 28-day total error |ΣF − ΣA| / ΣA — the error
 of the quantity a planner buys for the period — as mean over series and aggregate
 Σ|ΣF − ΣA| / ΣΣA, and per item (each item's totals summed over its 10 stores, then aggregated
-the same way over the 28 items). Published reference (full M5, WRMSSE, a weighted mean over all aggregation
+the same way over the 28 items).
+
+Hindsight ceiling: for each item, the method (of all rows above, ours included) whose forecast
+of that item's 28-day total came closest to the actual, chosen AFTER seeing the holdout — no
+forecaster can do this; it bounds what choosing among these methods per item could reach. Its
+row reports only the item error (the other columns would mix methods per item) and how often
+each method was the pick.
+
+``--origins N`` repeats the comparison for the item error at N earlier origins, 28 days apart
+(2016-02-28, 2016-01-31, …), each scored on the 28 days after it: the fast baselines, the
+forecast step itself (``run_forecast`` on the same history the landing carries — orders up to
+the origin, promotions known ahead — without Prophet, whose budget covers 11 of the 280 series
+here), the best single method chosen in hindsight for all items, and the hindsight ceiling
+over those methods. One holdout of 28 items is a small sample; this shows how much of a
+method's figure is the month it was scored on. Published reference (full M5, WRMSSE, a weighted mean over all aggregation
 levels, so not directly comparable): sNaive 0.847, ES_bu 0.671, winner 0.520.
 
 Usage: python -m benchmarks.m5_accuracy --data ../shared/data/m5_tiny
-       [--ours-from warehouse.duckdb] [--skip-pipeline] [--workdir DIR]
+       [--ours-from warehouse.duckdb] [--skip-pipeline] [--workdir DIR] [--origins N]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import tempfile
 import time
@@ -42,7 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.m5_landing import DEFAULT_DATA, M5Data, load_m5, write_landing
+from benchmarks.m5_landing import DEFAULT_DATA, M5Data, load_m5, promotions, write_landing
 from pipelines.forecasting.metrics import rmsse, wape
 from pipelines.forecasting.prophet_model import ProphetModel
 from pipelines.forecasting.series import SeriesHistory
@@ -69,8 +85,14 @@ def seasonal_naive(history: np.ndarray) -> np.ndarray:
     return np.tile(history[:, -SEASON:], HORIZON // SEASON)
 
 
-def moving_average_28(history: np.ndarray) -> np.ndarray:
-    return np.repeat(history[:, -28:].mean(axis=1, keepdims=True), HORIZON, axis=1)
+def moving_average(history: np.ndarray, days: int) -> np.ndarray:
+    return np.repeat(history[:, -days:].mean(axis=1, keepdims=True), HORIZON, axis=1)
+
+
+def same_period_last_year(history: np.ndarray) -> np.ndarray:
+    """The 28 days that began 52 weeks before the horizon does (weekdays align)."""
+    start = history.shape[1] - 364
+    return history[:, start:start + HORIZON]
 
 
 def auto_ets(history: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -176,6 +198,46 @@ def run_pipeline_on_m5(data_dir: Path, workdir: Path) -> tuple[Path, float]:
     return warehouse, seconds
 
 
+def forecast_step(data: M5Data, origin: int) -> np.ndarray:
+    """Our p50 (units/day, series x HORIZON) for the HORIZON days after day index ``origin``
+    from ``run_forecast`` alone (no Prophet): the inputs the pipeline's marts would hold."""
+    from benchmarks.m5_policy_backtest import m5_inputs
+    from pipelines.config import load_config
+    from pipelines.forecasting import run_forecast
+    from pipelines.simulation.stockpilot import forecast_inputs
+
+    as_of = data.dates[origin - 1]
+    inputs = forecast_inputs(m5_inputs(data, as_of.date(), 3.0, 1.0), as_of.date())
+    inputs = dataclasses.replace(inputs, promotions=promotions(data, data.dates[-1]))
+    total = run_forecast(inputs, load_config().forecast, per_series_models=[]).forecast
+    total = total[total["level"] == "total"]
+    grid = total.pivot(index="sku", columns="date", values="p50")
+    return grid.reindex(index=data.series["sku"].to_numpy()).fillna(0.0).to_numpy()[:, :HORIZON]
+
+
+def origins_table(data: M5Data, origins: int) -> str:
+    """Item 28-day total error at ``origins`` earlier origins (module docstring, --origins)."""
+    items = data.series["item_id"].to_numpy()
+    last = len(data.dates) - HORIZON
+    lines = ["| origin (as of) | forecast step (no Prophet) | seasonal naive | MA 7 | MA 28 | MA 56 "
+             "| MA 91 | same 28 days last year | best single method in hindsight "
+             "| hindsight ceiling (per item) |", "|---|" + "---:|" * 9]
+    for k in range(1, origins + 1):
+        origin = last - HORIZON * k
+        history, actual = data.sales[:, :origin], data.sales[:, origin:origin + HORIZON]
+        forecasts = {"forecast step": forecast_step(data, origin),
+                     "seasonal naive": seasonal_naive(history),
+                     **{f"MA {d}": moving_average(history, d) for d in (7, 28, 56, 91)},
+                     "same 28 days last year": same_period_last_year(history)}
+        errors = {name: item_total_error(actual, f, items) for name, f in forecasts.items()}
+        best = min(errors, key=errors.get)
+        ceiling, _ = hindsight_ceiling(actual, forecasts, items)
+        lines.append(f"| {data.dates[origin - 1]:%Y-%m-%d} | "
+                     + " | ".join(f"{v:.3f}" for v in errors.values())
+                     + f" | {errors[best]:.3f} ({best}) | {ceiling:.3f} |")
+    return "\n".join(lines)
+
+
 # --- scoring ------------------------------------------------------------------------------------
 
 def score(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray,
@@ -201,7 +263,20 @@ def item_total_error(actual: np.ndarray, forecast: np.ndarray, items: np.ndarray
     return float((totals["f"] - totals["a"]).abs().sum() / totals["a"].sum())
 
 
-def render(rows: list[tuple[str, dict[str, float], float]], n_series: int, no_sales: int) -> str:
+def hindsight_ceiling(actual: np.ndarray, forecasts: dict[str, np.ndarray],
+                      items: np.ndarray) -> tuple[float, pd.Series]:
+    """Item 28-day total error when each item takes, in hindsight, the method whose total for it
+    (summed over its stores) was closest to the actual; and how many items each method won."""
+    totals = pd.DataFrame({name: f.sum(axis=1) for name, f in forecasts.items()})
+    totals["item"], totals["actual"] = items, actual.sum(axis=1)
+    by_item = totals.groupby("item").sum()
+    errors = by_item[list(forecasts)].sub(by_item["actual"], axis=0).abs()
+    picks = errors.idxmin(axis=1).value_counts().reindex(list(forecasts), fill_value=0)
+    return float(errors.min(axis=1).sum() / by_item["actual"].sum()), picks
+
+
+def render(rows: list[tuple[str, dict[str, float], float]], n_series: int, no_sales: int,
+           ceiling: tuple[float, pd.Series] | None = None) -> str:
     lines = [
         f"## M5 subset: {n_series} Walmart item x store series, 28 days held out "
         f"(2016-03-28 .. 2016-04-24)\n",
@@ -212,8 +287,14 @@ def render(rows: list[tuple[str, dict[str, float], float]], n_series: int, no_sa
     for name, metrics, seconds in rows:
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in metrics.values())
                      + f" | {seconds:.1f} |")
+    if ceiling is not None:
+        lines.append("| hindsight ceiling: best method per item, chosen after seeing the holdout "
+                     f"| | | | | {ceiling[0]:.3f} | |")
     lines.append(f"\n{no_sales} series sold nothing in the 28 days and are left out of the WAPE "
                  "and total-error means (both undefined there); RMSSE and the aggregate count them.")
+    if ceiling is not None:
+        won = ", ".join(f"{name} {count}" for name, count in ceiling[1].items() if count)
+        lines.append(f"\nItems won in hindsight (of {int(ceiling[1].sum())}): {won}.")
     return "\n".join(lines)
 
 
@@ -227,6 +308,8 @@ def main() -> None:
                         help="without --ours-from, do not run the pipeline (baselines only)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the pipeline run writes landing and warehouse (default: tmp)")
+    parser.add_argument("--origins", type=int, default=0,
+                        help="also score the item error at N earlier origins, 28 days apart")
     args = parser.parse_args()
     logging.getLogger("statsforecast").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -239,15 +322,19 @@ def main() -> None:
 
     methods: list[tuple[str, Callable[[], np.ndarray]]] = [
         ("seasonal naive (7)", lambda: seasonal_naive(history)),
-        ("moving average 28", lambda: moving_average_28(history)),
+        ("moving average 7", lambda: moving_average(history, 7)),
+        ("moving average 28", lambda: moving_average(history, 28)),
+        ("moving average 56", lambda: moving_average(history, 56)),
+        ("moving average 91", lambda: moving_average(history, 91)),
+        ("same 28 days last year", lambda: same_period_last_year(history)),
         ("AutoETS (statsforecast, season 7)", lambda: auto_ets(history, dates)),
         ("Prophet, default", lambda: default_prophet(history, dates)),
         ("ProphetModel (holidays, promo, price)", lambda: stockpilot_prophet(data, history_days)),
     ]
-    rows = []
+    rows, forecasts = [], {}
     for name, method in methods:
         started = time.monotonic()
-        forecast = method()
+        forecasts[name] = forecast = method()
         rows.append((name, score(history, actual, forecast, items), time.monotonic() - started))
 
     warehouse, ours_seconds = args.ours_from, float("nan")
@@ -260,8 +347,13 @@ def main() -> None:
     if warehouse is not None:
         ours = read_ours(warehouse, data.series["sku"], data.dates[history_days])
         if ours is not None:
+            forecasts["Stockpilot pipeline (p50)"] = ours
             rows.append(("Stockpilot pipeline (p50)", score(history, actual, ours, items), ours_seconds))
-    print(render(rows, len(data.series), int((actual.sum(axis=1) == 0).sum())))
+    print(render(rows, len(data.series), int((actual.sum(axis=1) == 0).sum()),
+                 hindsight_ceiling(actual, forecasts, items)))
+    if args.origins:
+        print(f"\n## Item 28-day total error at {args.origins} earlier origins\n")
+        print(origins_table(data, args.origins))
 
 
 if __name__ == "__main__":
