@@ -1,21 +1,20 @@
 -- Moments where a stock figure is known outright per sku x location, up to the end of the as-of
 -- day: each snapshot (at its snapshot_at, by default the start of its day) and each count.
+-- A view: int_snapshot_deliveries keeps the snapshots (most of the rows); copying them into a
+-- table every night would cost more than the readers' filtered scans.
+{{ config(materialized='view') }}
+
 with as_of as (
 
     select * from {{ ref('int_as_of') }}
 
 ),
 
-snapshots_ranked as (
+snapshots as (
 
-    -- a snapshot delivered again (corrected file) replaces the earlier delivery
-    select
-        *,
-        row_number() over (
-            partition by snapshot_date, location_id, sku
-            order by {{ latest_first() }}
-        ) as delivery_rank
-    from {{ ref('stg_raw__stock_snapshots') }}
+    -- a snapshot delivered again (corrected file) replaces the earlier delivery (kept there,
+    -- incrementally: the snapshots are most of the raw rows)
+    select * from {{ ref('int_snapshot_deliveries') }}
 
 ),
 
@@ -48,8 +47,7 @@ snapshot_anchors as (
         cast(null as varchar) as counted_by,
         -- a count at the very moment of a snapshot is the better figure
         1 as anchor_priority
-    from snapshots_ranked
-    where delivery_rank = 1
+    from snapshots
 
 ),
 
