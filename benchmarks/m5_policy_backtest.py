@@ -20,16 +20,23 @@ Stated assumptions (M5 records sales, not stock or costs):
   unless ``--suspected-stockout-days`` turns on the suspected-stockout rule (docs/operations.md
   recommends 7 for sellers without snapshots whose forecast feeds purchasing). Baseline: the spreadsheet rule of
   ``backtest.baseline`` (30 / 60 days). ``--baseline-grid`` also runs the rule with other numbers,
-  to show what service the spreadsheet gets from the same inventory.
+  to show what service the spreadsheet gets from the same inventory; ``--frontier`` runs
+  Stockpilot with the service levels and cover a seller would try (``FRONTIER``) on the same
+  forecast fits, for the fill rate against average inventory of both.
+- ``--fits-cache FILE`` keeps the weekly forecast fits (they do not depend on the replenishment
+  settings) in FILE and reuses them while the forecasting code, its config, the data and the
+  window are the same, so settings can be compared without refitting.
 
 Usage: python -m benchmarks.m5_policy_backtest --data ../shared/data/m5_tiny [--days 365]
        [--as-of 2016-04-24] [--transit-days 3] [--transit-std 1] [--workers N] [--baseline-grid]
-       [--suspected-stockout-days 7]
+       [--suspected-stockout-days 7] [--frontier] [--fits-cache FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import pickle
 import time
 from datetime import date
 from pathlib import Path
@@ -37,19 +44,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import pipelines.forecasting
 from benchmarks.m5_landing import CHANNEL, COST_SHARE, DEFAULT_DATA, M5Data, load_m5, promotions
-from pipelines.config import BaselineRuleConfig, load_config
+from pipelines.config import BaselineRuleConfig, ForecastConfig, ReplenishmentConfig, load_config
 from pipelines.simulation import BacktestInputs, run_backtest
 from pipelines.simulation.backtest import prepare
 from pipelines.simulation.baseline import BaselinePolicy
 from pipelines.simulation.engine import simulate
+from pipelines.simulation.history import Window
 from pipelines.simulation.kpis import policy_kpis
 from pipelines.simulation.lead_times import LeadTimes
 from pipelines.simulation.network import purchase_cadence
+from pipelines.simulation.stockpilot import ForecastSchedule
 
 SUPPLIER, DC = "M5-SUPPLIER", "M5-DC"
 #: Baseline variants of --baseline-grid: (reorder cover days, order-up-to days).
 GRID = ((7, 14), (10, 20), (14, 28), (20, 40), (30, 60))
+#: Stockpilot settings of --frontier: (label, replenishment config changes). The first is the default.
+FRONTIER = (
+    ("default config", {}),
+    ("band only (no measured error)", {"error_lookback_days": 0}),
+    ("error measured over 182 days", {"error_lookback_days": 182}),
+    ("service 99 / 98 / 95 %", {"service_levels": {"A": 0.99, "B": 0.98, "C": 0.95}}),
+    ("service 99.5 / 99 / 98 %", {"service_levels": {"A": 0.995, "B": 0.99, "C": 0.98}}),
+    ("service 99.9 % every class", {"service_levels": {"A": 0.999, "B": 0.999, "C": 0.999}}),
+    ("cover 7 days", {"transfer_cover_days": 7.0}),
+    ("cover 7 days, service 99.5 / 99 / 98 %", {"transfer_cover_days": 7.0,
+                                                "service_levels": {"A": 0.995, "B": 0.99, "C": 0.98}}),
+)
 SHOWN = ("fill_rate", "stockout_rate", "cycle_service_level", "average_inventory_units",
          "average_inventory_value", "turns", "days_of_inventory", "orders_placed", "total_cost")
 
@@ -105,6 +127,50 @@ def baseline_grid(inputs: BacktestInputs, days: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fits_key(inputs: BacktestInputs, days: int, forecast: ForecastConfig, refit_every_days: int) -> str:
+    """What the fits depend on: the forecasting code, its config, the demand and the window."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(pipelines.forecasting.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(forecast.model_dump_json().encode())
+    digest.update(f"{inputs.as_of} {days} {refit_every_days}".encode())
+    digest.update(pd.util.hash_pandas_object(inputs.demand, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def forecast_schedule(inputs: BacktestInputs, days: int, forecast: ForecastConfig, refit_every_days: int,
+                      workers: int, cache: Path | None, progress) -> ForecastSchedule:
+    """The window's weekly fits, read from ``cache`` when it holds these, else fitted (and saved)."""
+    schedule = ForecastSchedule(inputs, Window(end=inputs.as_of, days=days), forecast, refit_every_days)
+    key = fits_key(inputs, days, forecast, refit_every_days)
+    if cache is not None and cache.exists():
+        saved = pickle.loads(cache.read_bytes())
+        if saved.get("key") == key:
+            schedule.fits = saved["fits"]
+            print(f"  forecast fits: {len(schedule.fits)} read from {cache}")
+            return schedule
+    schedule.fit_all(workers, lambda done, total: progress("forecast fits", done, total))
+    if cache is not None:
+        cache.write_bytes(pickle.dumps({"key": key, "fits": schedule.fits}))
+    return schedule
+
+
+def frontier(inputs: BacktestInputs, days: int, schedule: ForecastSchedule, replenishment: ReplenishmentConfig,
+             backtest, forecast: ForecastConfig) -> pd.DataFrame:
+    """Stockpilot with each of FRONTIER's settings on the same fits, demand, lanes and draws."""
+    rows = []
+    for label, changes in FRONTIER[1:]:
+        cfg = ReplenishmentConfig.model_validate(replenishment.model_dump() | changes)
+        started = time.perf_counter()
+        result = run_backtest(inputs, backtest, forecast, cfg, days=days, policies=("stockpilot",),
+                              schedule=schedule)
+        kpis = policy_kpis(result.results["stockpilot"], backtest)
+        rows.append({"stockpilot": label, **{k: kpis[k] for k in SHOWN},
+                     "seconds": round(time.perf_counter() - started)})
+        print(f"  frontier: {label} done", flush=True)
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the m5_tiny folder")
@@ -114,6 +180,10 @@ def main() -> None:
     parser.add_argument("--transit-std", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=None, help="forecast processes (default backtest.workers)")
     parser.add_argument("--baseline-grid", action="store_true", help="also run the rule with other numbers")
+    parser.add_argument("--frontier", action="store_true",
+                        help="also run Stockpilot with the settings of FRONTIER on the same forecast fits")
+    parser.add_argument("--fits-cache", type=Path, default=None,
+                        help="file keeping the forecast fits between runs (reused while they are the same)")
     parser.add_argument("--suspected-stockout-days", type=int, default=None,
                         help="forecast.suspected_stockout_min_days for this run (M5 has no stock feed; "
                              "docs/operations.md recommends 7 when the forecast feeds purchasing)")
@@ -137,7 +207,12 @@ def main() -> None:
             last[stage] = time.perf_counter()
             print(f"  {stage}: {done}/{total} ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    result = run_backtest(inputs, backtest, forecast, cfg.replenishment, days=args.days, progress=progress)
+    schedule = forecast_schedule(inputs, args.days, forecast, backtest.refit_every_days, backtest.workers,
+                                 args.fits_cache, progress)
+    fitted = time.perf_counter() - started
+    result = run_backtest(inputs, backtest, forecast, cfg.replenishment, days=args.days, progress=progress,
+                          schedule=schedule)
+    result.seconds["stockpilot_forecasts"] = fitted
     took = time.perf_counter() - started
     wide = result.comparison()
     with pd.option_context("display.width", 160, "display.float_format", "{:,.4f}".format):
@@ -146,6 +221,9 @@ def main() -> None:
         if args.baseline_grid:
             print("\nthe spreadsheet rule with other numbers (same demand, lanes, draws, start):")
             print(baseline_grid(inputs, args.days).to_string(index=False))
+        if args.frontier:
+            print("\nStockpilot with other settings (same fits, demand, lanes, draws, start):")
+            print(frontier(inputs, args.days, schedule, cfg.replenishment, backtest, forecast).to_string(index=False))
 
 
 if __name__ == "__main__":
