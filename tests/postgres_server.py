@@ -130,11 +130,15 @@ def start_or_skip() -> PostgresServer:
     return PostgresServer.start(bindir)
 
 
-def create_database(server: PostgresServer, name: str) -> None:
-    """An extra empty database on ``server`` (one per test data set keeps their schemas apart)."""
+def create_database(server: PostgresServer, name: str, template: str | None = None) -> None:
+    """An extra database on ``server`` (one per test data set keeps their schemas apart): empty,
+    or a copy of ``template`` (which nobody may be connected to)."""
     import psycopg
     from psycopg import sql
 
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
     with psycopg.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD, dbname="postgres",
                          autocommit=True) as con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        con.execute(statement)
