@@ -9,9 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from orchestration import resources
+from orchestration.resources import StockpilotResource
 from pipelines.warehouse_lock import (
     WarehouseBusy,
     held_here,
@@ -111,3 +114,47 @@ def test_a_dead_process_is_not_alive_and_a_reused_pid_is_not_the_same_process():
     assert process_alive(os.getpid(), process_started())
     if process_started() is not None:  # Linux: the start time tells a reused pid apart
         assert not process_alive(os.getpid(), "1")
+
+
+def _resource(tmp_path: Path) -> StockpilotResource:
+    (tmp_path / "landing").mkdir(exist_ok=True)
+    return StockpilotResource(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "wh.duckdb"))
+
+
+def test_a_dagster_run_waits_for_the_holder_then_fails_naming_it(tmp_path, monkeypatch):
+    stockpilot = _resource(tmp_path)
+
+    @dg.asset
+    def opens_the_warehouse(stockpilot: StockpilotResource) -> None:
+        with stockpilot.connect():
+            pass
+
+    proc = _holder(Path(stockpilot.warehouse), 60)
+    monkeypatch.setattr(resources, "STEP_LOCK_WAIT_SECONDS", 1)
+    try:
+        result = dg.materialize([opens_the_warehouse], resources={"stockpilot": stockpilot}, raise_on_error=False)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not result.success
+    said = " ".join(repr(e.event_specific_data) for e in result.all_events if e.is_failure)
+    assert f"is in use by test holder (PID {proc.pid}" in said
+    assert dg.materialize([opens_the_warehouse], resources={"stockpilot": stockpilot}).success  # holder gone
+
+
+def test_the_landing_sensor_never_waits_for_the_lock(tmp_path):
+    from orchestration.automation import landing_sensor
+
+    stockpilot = _resource(tmp_path)
+    (tmp_path / "landing" / "orders").mkdir()
+    (tmp_path / "landing" / "orders" / "orders_2026-11-01.csv").write_text("order_id\n")
+    proc = _holder(Path(stockpilot.warehouse), 60)
+    try:
+        started = time.monotonic()
+        with dg.build_sensor_context(resources={"stockpilot": stockpilot}) as context:
+            request = landing_sensor(context)
+        assert time.monotonic() - started < 30
+    finally:
+        proc.kill()
+        proc.wait()
+    assert isinstance(request, dg.RunRequest)
