@@ -111,10 +111,10 @@ def _duckdb_holder(warehouse: Path) -> str | None:
         return None
     try:
         duckdb.connect(str(warehouse)).close()
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            return str(exc)
-        raise
+    except duckdb.Error as exc:
+        # only another process's lock matters here; anything else (a connection this process
+        # still has open with other settings, a damaged file) is for the run itself to report
+        return str(exc) if "conflicting lock" in str(exc).lower() else None
     return None
 
 
