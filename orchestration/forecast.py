@@ -157,6 +157,8 @@ def _publish_op(shards: int) -> dg.OpDefinition:
             "skus": int(forecast["sku"].nunique()) if len(forecast) else 0,
             "skus_fallen_back": len(failures),
             "fallbacks": markdown_table(failures, max_rows=20),
+            # the same rows for `stockpilot run`'s summary (orchestration.runner)
+            "fallback_list": dg.MetadataValue.json(failures[["sku", "stage", "error"]].astype(str).to_dict("records")),
             "chart": chart,
             "preview": markdown_table(forecast),
         })
