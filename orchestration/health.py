@@ -11,12 +11,14 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from orchestration.incremental import kept, unchanged, write_planned
 from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import HealthConfig, load_config
+from pipelines.fingerprints import inputs_fingerprint
 from pipelines.health import DeadStockInputs, HealthInputs, dead_stock, health_scores
 from pipelines.reporting.charts import health_histogram_chart, stacked_bar_chart
-from pipelines.warehouse import replace_tables, table_exists
+from pipelines.warehouse import table_exists
 
 #: dbt models read: the health step runs after them.
 DBT_INPUTS = (
@@ -53,6 +55,8 @@ PLAN_QUERIES = {
     "channel_allocation": "SELECT sku, channel, publishable_quantity FROM marts.channel_allocation",
 }
 HEALTH_KEY = dg.AssetKey(["marts", "inventory_health"])
+#: The step's name in state.input_fingerprints.
+STEP = "inventory_health_assets"
 DEAD_STOCK_KEY = dg.AssetKey(["marts", "dead_stock"])
 
 
@@ -200,20 +204,31 @@ def health_metadata(health: pd.DataFrame, dead: pd.DataFrame,
     pool=DUCKDB_POOL,
 )
 def inventory_health_assets(context: dg.AssetExecutionContext, stockpilot: StockpilotResource):
-    """Score every SKU and list dead stock; both tables replaced in one transaction."""
+    """Score every SKU and list dead stock; both tables replaced in one transaction, or kept
+    when the inputs and settings are those they were built from."""
     cfg = load_config().health
     with stockpilot.connect(read_only=True) as con:
         health_inputs = read_health_inputs(con, cfg)
         dead_inputs = read_dead_stock_inputs(con, cfg)
+        fingerprint = inputs_fingerprint({"health": inputs_fingerprint(health_inputs),
+                                          "dead_stock": inputs_fingerprint(dead_inputs)}, cfg)
+        stored = unchanged(con, STEP, fingerprint, ["inventory_health", "dead_stock"])
+        if stored is not None:
+            context.log.info("health: inputs unchanged, tables kept")
+            as_of = {"as_of": health_inputs.as_of.isoformat()}
+            yield from kept(con, {"inventory_health": HEALTH_KEY, "dead_stock": DEAD_STOCK_KEY}, stored,
+                            {"inventory_health": as_of, "dead_stock": as_of})
+            return
         ageing = ageing_chart(con)
     health = health_scores(health_inputs, cfg)
     dead = dead_stock(dead_inputs, cfg)
-    with stockpilot.connect() as con:
-        replace_tables(con, "marts", {"inventory_health": health, "dead_stock": dead})
+    write_planned(stockpilot, STEP, fingerprint, health_inputs.as_of,
+                  {"inventory_health": health, "dead_stock": dead})
     for name, basis in _bases(health).items():
         if "not built" in basis:
             context.log.warning(f"health: the {name} rule's input is not built ({basis})")
     health_meta, dead_meta = health_metadata(health, dead, ageing)
+    health_meta["recomputed"] = dead_meta["recomputed"] = True
     yield dg.MaterializeResult(asset_key=HEALTH_KEY, metadata=health_meta)
     yield dg.MaterializeResult(asset_key=DEAD_STOCK_KEY, metadata=dead_meta)
 

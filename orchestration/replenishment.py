@@ -4,11 +4,12 @@ suggestions, from the forecast and the stock picture (``pipelines.replenishment`
 import dagster as dg
 import pandas as pd
 
+from orchestration.incremental import kept, unchanged, write_planned
 from orchestration.metadata import markdown_table
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import load_config
+from pipelines.fingerprints import inputs_fingerprint
 from pipelines.replenishment import ReplenishmentInputs, ReplenishmentPlan, plan_replenishment
-from pipelines.warehouse import replace_tables
 
 #: What the plan reads (dbt models and the forecast), so it runs after them and they are its lineage.
 UPSTREAM = (
@@ -45,6 +46,8 @@ INPUT_QUERIES = {
     "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date > DATE '{as_of}' - "
                  "{error_days} AND date <= DATE '{as_of}'",
 }
+#: The step's name in state.input_fingerprints.
+STEP = "replenishment_plan"
 DESCRIPTIONS = {
     "replenishment_targets": "Per SKU × customer-facing location: lead time, demand over lead time + review, "
                              "safety stock, reorder point, order-up-to, position, days of cover, projected "
@@ -107,14 +110,21 @@ def _metadata(plan: ReplenishmentPlan) -> dict[str, dict]:
     pool=DUCKDB_POOL,
 )
 def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: StockpilotResource):
-    """Read the marts, plan, and replace the four tables in one transaction (always one night's plan)."""
+    """Read the marts, plan, and replace the four tables in one transaction (always one night's
+    plan); keep them when the inputs and settings are those they were planned from."""
     cfg = load_config().replenishment
     with stockpilot.connect(read_only=True) as con:
         inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days, cfg.error_lookback_days)
+        fingerprint = inputs_fingerprint(inputs, cfg)
+        stored = unchanged(con, STEP, fingerprint, list(DESCRIPTIONS))
+        if stored is not None:
+            context.log.info("replenishment: inputs unchanged, tables kept")
+            as_of = {name: {"as_of": inputs.as_of.isoformat()} for name in DESCRIPTIONS}
+            yield from kept(con, {name: dg.AssetKey(["marts", name]) for name in DESCRIPTIONS}, stored, as_of)
+            return
     plan = plan_replenishment(inputs, cfg)
     tables = plan.tables()
-    with stockpilot.connect() as con:
-        replace_tables(con, "marts", tables)
+    write_planned(stockpilot, STEP, fingerprint, inputs.as_of, tables)
     extra = _metadata(plan)
     for name, df in tables.items():
         context.log.info(f"marts.{name}: {len(df)} rows")
@@ -122,5 +132,6 @@ def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: Stockpilot
             "dagster/row_count": dg.MetadataValue.int(len(df)),
             "table": dg.MetadataValue.text(f"marts.{name}"),
             "as_of": inputs.as_of.isoformat(),
+            "recomputed": True,
             **extra[name],
         })

@@ -5,7 +5,7 @@ and its settings, so when those are the same as when its tables were last writte
 would write the same rows: the step keeps its tables instead. The fingerprint is a SHA-256 over
 each input frame's columns and dtypes and the sorted 64-bit hashes of its rows
 (``pandas.util.hash_pandas_object``: row order, which SQL without ORDER BY does not fix, does not
-matter), plus the settings and any scalar inputs (the as-of date).
+matter; floats rounded to ``FLOAT_DECIMALS``), plus the settings and any scalar inputs (the as-of date).
 
 Every row of those outputs depends on the as-of date (projected stockout and order-by dates,
 ``as_of`` columns), so a night with a new as-of date always recomputes them; the fingerprint
@@ -35,8 +35,16 @@ SCHEMA = "state"
 TABLE = f"{SCHEMA}.input_fingerprints"
 
 
+#: Decimals floats are rounded to before hashing: the dbt models aggregate floats in parallel,
+#: so the same data can come back differing in the last bits from one build to the next.
+FLOAT_DECIMALS = 6
+
+
 def _frame_digest(df: pd.DataFrame) -> bytes:
     head = json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()]).encode()
+    floats = df.select_dtypes("floating").columns
+    if len(floats):  # + 0.0 turns -0.0 into 0.0, which hashes differently
+        df = df.assign(**{str(c): df[c].round(FLOAT_DECIMALS) + 0.0 for c in floats})
     rows = np.sort(pd.util.hash_pandas_object(df, index=False).to_numpy()) if len(df) else np.zeros(0, np.uint64)
     return hashlib.sha256(head + rows.tobytes()).digest()
 

@@ -64,3 +64,9 @@ def test_a_recorded_fingerprint_is_read_back_with_its_outcome_and_forgotten_befo
     assert stored.fingerprint == "abc" and stored.outcome == {"checks": [{"passed": True}]}
     forget_fingerprint(con, "plan")
     assert stored_fingerprint(con, "plan") is None
+
+
+def test_floats_that_differ_only_in_the_last_bits_have_the_same_fingerprint():
+    summed = pd.DataFrame({"sku": ["A"], "units": [0.1 + 0.2]})
+    exact = pd.DataFrame({"sku": ["A"], "units": [0.3]})
+    assert inputs_fingerprint(Inputs(date(2026, 1, 1), summed)) == inputs_fingerprint(Inputs(date(2026, 1, 1), exact))
