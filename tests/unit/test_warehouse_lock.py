@@ -142,6 +142,25 @@ def test_a_dagster_run_waits_for_the_holder_then_fails_naming_it(tmp_path, monke
     assert dg.materialize([opens_the_warehouse], resources={"stockpilot": stockpilot}).success  # holder gone
 
 
+def test_a_step_that_never_opens_the_warehouse_does_not_wait_for_the_lock(tmp_path, monkeypatch):
+    # the forecast shards: under the multiprocess executor they run in parallel processes
+    stockpilot = _resource(tmp_path)
+
+    @dg.asset
+    def reads_only_its_own_files(stockpilot: StockpilotResource) -> None:
+        assert Path(stockpilot.warehouse).name == "wh.duckdb"
+
+    proc = _holder(Path(stockpilot.warehouse), 60)
+    monkeypatch.setattr(resources, "STEP_LOCK_WAIT_SECONDS", 1)
+    try:
+        result = dg.materialize([reads_only_its_own_files], resources={"stockpilot": stockpilot},
+                                raise_on_error=False)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert result.success
+
+
 def test_the_landing_sensor_never_waits_for_the_lock(tmp_path):
     from orchestration.automation import landing_sensor
 
