@@ -54,10 +54,14 @@ def daily_matrix(history: pd.DataFrame, keys: pd.DataFrame, as_of: date, days: i
     index = pd.MultiIndex.from_frame(keys[cols].astype(str)) if len(cols) > 1 else pd.Index(keys[cols[0]].astype(str))
     probe = (pd.MultiIndex.from_frame(history[cols].astype(str)) if len(cols) > 1
              else pd.Index(history[cols[0]].astype(str)))
-    row = index.get_indexer(probe)
+    # keys may repeat (one SKU on several SKU x location rows): fill each distinct key once
+    distinct = index.unique()
+    row = distinct.get_indexer(probe)
     ok = (row >= 0) & (day >= 0) & (day < days)
-    np.add.at(out, (row[ok], day[ok]), pd.to_numeric(history["units"], errors="coerce").fillna(0.0).to_numpy()[ok])
-    return out
+    per_key = np.zeros((len(distinct), days))
+    np.add.at(per_key, (row[ok], day[ok]),
+              pd.to_numeric(history["units"], errors="coerce").fillna(0.0).to_numpy()[ok])
+    return per_key[distinct.get_indexer(index)]
 
 
 def stockout_matrix(stockouts: pd.DataFrame, skus: pd.Series, as_of: date, days: int) -> np.ndarray:

@@ -114,3 +114,13 @@ def test_the_network_purchase_measures_the_sku_in_total():
     total = measured_window_std(shipped, none, pd.DataFrame({"sku": ["A"]}), 3, AS_OF, DAYS, 28)
     assert by_location == pytest.approx([2.0, 2.0])
     assert total == pytest.approx([0.0])
+
+
+def test_a_sku_stocked_at_several_locations_reads_its_stockouts_on_every_row():
+    # the plan's rows are SKU x location, the stockouts per SKU: keys repeat
+    from pipelines.replenishment.safety_stock import stockout_matrix
+
+    stockouts = pd.DataFrame({"date": [AS_OF, AS_OF - timedelta(days=2)], "sku": ["A", "B"]})
+    flags = stockout_matrix(stockouts, pd.Series(["A", "B", "A", "C"]), AS_OF, 3)
+    assert flags.tolist() == [[False, False, True], [True, False, False],
+                              [False, False, True], [False, False, False]]
