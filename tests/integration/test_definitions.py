@@ -46,10 +46,12 @@ def test_sensor_requests_a_run_for_new_files_and_skips_when_nothing_changed(tmp_
     (landing / "orders").mkdir(parents=True)
     (landing / "orders" / "a.csv").write_text("order_id\n1\n")
     resource = StockpilotResource(landing=str(landing), warehouse=str(tmp_path / "wh.duckdb"))
-    ctx = dg.build_sensor_context(resources={"stockpilot": resource})
-    first = landing_sensor(ctx)
+    # the resource has a teardown (the warehouse lock), so its context is a context manager
+    with dg.build_sensor_context(resources={"stockpilot": resource}) as ctx:
+        first = landing_sensor(ctx)
     assert isinstance(first, dg.RunRequest)
-    second = landing_sensor(dg.build_sensor_context(cursor=ctx.cursor, resources={"stockpilot": resource}))
+    with dg.build_sensor_context(cursor=ctx.cursor, resources={"stockpilot": resource}) as ctx2:
+        second = landing_sensor(ctx2)
     assert isinstance(second, dg.SkipReason)
 
 
