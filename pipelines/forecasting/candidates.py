@@ -89,8 +89,10 @@ def _with_ensemble(frame: pd.DataFrame, models: Sequence[str]) -> dict[str, np.n
     preds = {m: np.nan_to_num(v, nan=0.0) for m, v in preds.items()}
     # Equal-weight combination: on M5 it beats each part and every other single method
     # (docs/benchmarks.md); the median of all methods did not.
-    parts = [m for m in ENSEMBLE_PARTS if m in preds]
-    preds[ENSEMBLE] = np.mean(np.vstack([preds[m] for m in parts]), axis=0)
+    # only when every part was fitted: a night that re-forecasts one chosen method alone
+    # (pipelines.forecasting.refit) fits just that method
+    if all(m in preds for m in ENSEMBLE_PARTS):
+        preds[ENSEMBLE] = np.mean(np.vstack([preds[m] for m in ENSEMBLE_PARTS]), axis=0)
     return preds
 
 

@@ -182,3 +182,20 @@ def test_a_rerun_of_a_night_that_fitted_a_sku_changes_no_forecast(first_night):
     again = forecast_night(inputs, FAST, once.result.fit, once.result.accuracy, per_series_models=[])
     assert again.refits.empty and again.reused == 6
     pd.testing.assert_frame_equal(totals(again.result.forecast), totals(once.result.forecast))
+
+
+def test_a_sku_whose_chosen_model_is_one_method_is_re_forecast_by_it_alone(first_night):
+    # only the ensemble's parts were ever chosen above; a single method (here TSB) is re-fitted
+    # alone on the fast path, without the ensemble's other parts
+    _, first = first_night
+    fit = as_read_back(first.result.fit)
+    fit.loc[fit["sku"] == "I0", "model"] = "tsb"
+    inputs = night(series_set(), 0)
+    second = forecast_night(inputs, FAST, fit, as_read_back(first.result.accuracy), per_series_models=[])
+    got = totals(second.result.forecast)
+    mine = got[got["sku"] == "I0"]
+    assert set(mine["model"]) == {"tsb"}
+    panel = forecast_panel_of(inputs, FAST)
+    i = list(panel.skus).index("I0")
+    fresh = cand.forecast_panel(panel, np.array([i]), FAST.horizon_days, models=("tsb",))["tsb"].to_numpy()
+    np.testing.assert_allclose(mine["p50"].to_numpy(), fresh, rtol=1e-9, atol=1e-12)
