@@ -258,10 +258,13 @@ def inventory_section(data: ReportData, rows: int) -> str:
         unsellable=("unsellable", "sum"), on_hand=("on_hand", "sum"), inbound=("inbound", "sum"),
         skus=("sku", "nunique")).sort_values(["location_type", "location_id"])
     by_location["label"] = by_location["location_id"] + " (" + by_location["location_type"] + ")"
-    png = stacked_bar_chart(by_location, "label", ["available", "reserved", "unsellable", "inbound"], "units")
-    body = _img(png, "inventory by location") + html_table(
-        by_location, ["location_id", "location_type", "skus", "on_hand", "available", "reserved", "unsellable",
-                      "inbound"], rows)
+    if by_location.empty:  # no snapshot, receipt or order has put stock at a location yet
+        body = '<p class="note">No stock recorded at any location.</p>'
+    else:
+        png = stacked_bar_chart(by_location, "label", ["available", "reserved", "unsellable", "inbound"], "units")
+        body = _img(png, "inventory by location") + html_table(
+            by_location, ["location_id", "location_type", "skus", "on_hand", "available", "reserved", "unsellable",
+                          "inbound"], rows)
     body += "<h3>In transit</h3>"
     if transit is None:
         body += _missing("in_transit")
@@ -325,6 +328,8 @@ def dead_stock_section(data: ReportData, rows: int) -> str:
     body += "<h3>Ageing (first in, first out)</h3>"
     if age is None:
         body += _missing("inventory_age")
+    elif age.empty:  # a seller who sends no stock snapshots or receipts has nothing to age
+        body += '<p class="ok">No stock on hand to age.</p>'
     else:
         by_location = age.groupby("location_id", as_index=False)[AGE_BUCKETS].sum()
         renamed = by_location.rename(columns=dict(zip(AGE_BUCKETS, ["0–90 days", "91–180", "181–270", "271–365",

@@ -110,6 +110,19 @@ def test_a_section_whose_tables_are_not_built_says_so():
     assert "Not built yet: marts.demand_forecast" in section(page, "forecast")
 
 
+def test_a_seller_without_stock_data_gets_a_report():
+    # sales-only history (e.g. a marketplace export without inventory): every table built, none
+    # of the stock tables holding a row
+    data = report_data()
+    for name in ("dead_stock", "inventory_age", "inventory_position", "in_transit", "transfer_orders",
+                 "purchase_suggestions"):
+        data.tables[name] = data.tables[name].iloc[0:0]
+    page = render_report(data, ReportConfig())
+    assert "No dead stock." in section(page, "dead-stock")
+    assert "No stock on hand to age." in section(page, "dead-stock")
+    assert "No stock recorded at any location." in section(page, "inventory")
+
+
 def _png_size(path: Path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
