@@ -356,18 +356,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     lo, hi = q_final.bounds(rows, p50[mod_idx].ravel(), spread.ravel())
     p10[mod_idx], p90[mod_idx] = lo.reshape(-1, H), hi.reshape(-1, H)
 
-    new_idx = np.flatnonzero(is_new)
-    established = modelled
-    if len(new_idx):
-        a, b, c, nm = new_sku_forecast(panel, new_idx, established, config.min_history_days)
-        p10[new_idx], p50[new_idx], p90[new_idx] = a * lift[new_idx], b * lift[new_idx], c * lift[new_idx]
-        model_name[new_idx] = nm
-        layered[new_idx] = True
-    zero_idx = np.flatnonzero(is_zero)
-    if len(zero_idx):
-        a, b, c = zero_demand_forecast(panel, zero_idx)
-        p10[zero_idx], p50[zero_idx], p90[zero_idx] = a, b, c
-        model_name[zero_idx] = "zero_demand"
+    fill_rule_based(panel, config, is_new, is_zero, modelled, lift, p10, p50, p90, model_name, layered)
 
     forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo)
 
@@ -402,6 +391,25 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     return ForecastResult(forecast=forecast, accuracy=accuracy,
                           failures=pd.DataFrame(failures, columns=FAILURE_COLUMNS),
                           widening=widening.table, fit=fit)
+
+
+def fill_rule_based(panel: Panel, config: ForecastConfig, is_new: np.ndarray, is_zero: np.ndarray,
+                    modelled: np.ndarray, lift: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.ndarray,
+                    model_name: np.ndarray, layered: np.ndarray) -> None:
+    """Fill, in place, the rows of SKUs forecast by rule rather than by a model: new SKUs from
+    their category's launch rate among the ``modelled`` ones (promotion ``lift`` applied), and
+    SKUs without demand. The same on refit and reuse nights."""
+    new_idx = np.flatnonzero(is_new)
+    if len(new_idx):
+        a, b, c, nm = new_sku_forecast(panel, new_idx, modelled, config.min_history_days)
+        p10[new_idx], p50[new_idx], p90[new_idx] = a * lift[new_idx], b * lift[new_idx], c * lift[new_idx]
+        model_name[new_idx] = nm
+        layered[new_idx] = True
+    zero_idx = np.flatnonzero(is_zero)
+    if len(zero_idx):
+        a, b, c = zero_demand_forecast(panel, zero_idx)
+        p10[zero_idx], p50[zero_idx], p90[zero_idx] = a, b, c
+        model_name[zero_idx] = "zero_demand"
 
 
 def stockout_day_counts(panel: Panel) -> dict[str, np.ndarray]:

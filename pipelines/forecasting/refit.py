@@ -43,7 +43,6 @@ from pipelines.forecasting import candidates as cand
 from pipelines.forecasting.fit_state import FIT_COLUMNS, config_hash, quantiles_of_fit, widening_matrix
 from pipelines.forecasting.history import Panel
 from pipelines.forecasting.intervals import HorizonWidening
-from pipelines.forecasting.new_sku import new_sku_forecast, zero_demand_forecast
 from pipelines.forecasting.pipeline import (
     ACCURACY_COLUMNS,
     FAILURE_COLUMNS,
@@ -53,6 +52,7 @@ from pipelines.forecasting.pipeline import (
     _default_per_series_models,
     assemble_forecast,
     classify,
+    fill_rule_based,
     forecast_panel_of,
     run_forecast,
     stockout_day_counts,
@@ -264,17 +264,7 @@ def _fast_path(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, reu
                                              spread.ravel())
         p10[reuse_idx], p90[reuse_idx] = lo.reshape(-1, H), hi.reshape(-1, H)
 
-    new_idx = np.flatnonzero(is_new)
-    if len(new_idx):
-        a, b, c, nm = new_sku_forecast(panel, new_idx, modelled, config.min_history_days)
-        p10[new_idx], p50[new_idx], p90[new_idx] = a * lift[new_idx], b * lift[new_idx], c * lift[new_idx]
-        model_name[new_idx] = nm
-        layered[new_idx] = True
-    zero_idx = np.flatnonzero(is_zero)
-    if len(zero_idx):
-        a, b, c = zero_demand_forecast(panel, zero_idx)
-        p10[zero_idx], p50[zero_idx], p90[zero_idx] = a, b, c
-        model_name[zero_idx] = "zero_demand"
+    fill_rule_based(panel, config, is_new, is_zero, modelled, lift, p10, p50, p90, model_name, layered)
     forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo)
     return _Fast(forecast, model_name, pd.DataFrame(failures, columns=FAILURE_COLUMNS))
 
