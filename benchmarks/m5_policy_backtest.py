@@ -63,14 +63,16 @@ GRID = ((7, 14), (10, 20), (14, 28), (20, 40), (30, 60))
 #: Stockpilot settings of --frontier: (label, replenishment config changes). The first is the default.
 FRONTIER = (
     ("default config", {}),
+    ("no demand sensing", {"sensing_days": 0}),
     ("band only (no measured error)", {"error_lookback_days": 0}),
-    ("error measured over 182 days", {"error_lookback_days": 182}),
     ("service 99 / 98 / 95 %", {"service_levels": {"A": 0.99, "B": 0.98, "C": 0.95}}),
     ("service 99.5 / 99 / 98 %", {"service_levels": {"A": 0.995, "B": 0.99, "C": 0.98}}),
     ("service 99.9 % every class", {"service_levels": {"A": 0.999, "B": 0.999, "C": 0.999}}),
+    ("service 99.9 %, no demand sensing", {"service_levels": {"A": 0.999, "B": 0.999, "C": 0.999},
+                                           "sensing_days": 0}),
     ("cover 7 days", {"transfer_cover_days": 7.0}),
-    ("cover 7 days, service 99.5 / 99 / 98 %", {"transfer_cover_days": 7.0,
-                                                "service_levels": {"A": 0.995, "B": 0.99, "C": 0.98}}),
+    ("service 99.9 %, cover 28 days", {"service_levels": {"A": 0.999, "B": 0.999, "C": 0.999},
+                                       "transfer_cover_days": 28.0}),
 )
 SHOWN = ("fill_rate", "stockout_rate", "cycle_service_level", "average_inventory_units",
          "average_inventory_value", "turns", "days_of_inventory", "orders_placed", "total_cost")

@@ -128,6 +128,8 @@ class ReplenishmentConfig(BaseModel):
     fulfilment_lookback_days: int = Field(90, ge=7)
     error_lookback_days: int = Field(365, ge=0)
     error_forecast_days: int = Field(28, ge=1)
+    sensing_days: int = Field(7, ge=0, le=90)
+    sensing_quantile: float = Field(0.9, gt=0.5, lt=1.0)
     co2e_kg_per_unit: Co2eFactors = Co2eFactors()
 
 

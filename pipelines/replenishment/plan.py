@@ -2,6 +2,7 @@
 replenishment tables. Pure pandas/numpy, vectorised over SKUs; see each module for its rules:
 
 1. ``demand``: daily forecast per SKU in total and per customer-facing location; ABC classes;
+   ``sensing``: where the last days' sales outran it, the recent rate instead;
    ``safety_stock``: the forecast error over lead time + review measured on the history.
 2. ``lanes``: delayed lanes, each location's usual source and entry point.
 3. ``thresholds``: ``replenishment_targets``.
@@ -23,6 +24,7 @@ from pipelines.replenishment.demand import abc_classes, build_demand_cube, servi
 from pipelines.replenishment.placement import build_placement, demand_by_entry, entry_level
 from pipelines.replenishment.purchases import plan_purchases
 from pipelines.replenishment.safety_stock import ErrorHistory
+from pipelines.replenishment.sensing import sense_recent_demand
 from pipelines.replenishment.thresholds import build_targets
 from pipelines.replenishment.transfers import plan_transfers
 
@@ -48,6 +50,8 @@ class ReplenishmentInputs:
     history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["sku", "location_id", "date", "units"]))
     stockouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "sku"]))
+    # promotions (sku, start_date, end_date): their days are left out of demand sensing (sensing)
+    promotions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "start_date", "end_date"]))
 
 
 @dataclass
@@ -88,7 +92,8 @@ def _typed(inputs: ReplenishmentInputs) -> ReplenishmentInputs:
     frames["in_transit"]["days_late"] = frames["in_transit"]["days_late"].fillna(0)
     for col in ("order_cost", "co2e_kg_per_unit", "transit_days_std"):
         frames["lanes"][col] = frames["lanes"][col].fillna(0.0)
-    return ReplenishmentInputs(as_of=inputs.as_of, stockouts=inputs.stockouts, **frames)
+    return ReplenishmentInputs(as_of=inputs.as_of, stockouts=inputs.stockouts, promotions=inputs.promotions,
+                               **frames)
 
 
 def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) -> ReplenishmentPlan:
@@ -96,6 +101,8 @@ def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) ->
     inputs = _typed(inputs)
     as_of = inputs.as_of
     cube = build_demand_cube(inputs.forecast, inputs.fulfilment, inputs.locations, as_of)
+    cube, sensed = sense_recent_demand(cube, inputs.history, inputs.promotions, cfg.sensing_days,
+                                       cfg.sensing_quantile)
     sku_axis = cube.skus.union(pd.Index(inputs.skus["sku"]))
     abc = abc_classes(inputs.revenue, sku_axis, cfg.abc_cutoffs)
     levels = service_levels_for(abc, cfg.service_levels)
@@ -109,7 +116,7 @@ def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) ->
 
     errors = ErrorHistory(inputs.history, inputs.stockouts, as_of, cfg.error_lookback_days, cfg.error_forecast_days)
     targets = build_targets(cube, inputs.positions, inputs.skus, inputs.locations, usual, cheapest_supply,
-                            abc, levels, cfg, errors)
+                            abc, levels, cfg, errors, sensed)
     served = demand_by_entry(cube, entries, inputs.locations)
     purchases, split = plan_purchases(cube, inputs.positions, inputs.in_transit, inputs.skus, inputs.locations,
                                       cheapest_supply, supplier_lanes, entry_level(served), abc, levels, cfg,

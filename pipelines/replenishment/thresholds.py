@@ -16,7 +16,8 @@ For each SKU × customer-facing location (fc, warehouse, store) with forecast de
   what is already on its way is never ordered twice;
 - days of cover and projected stockout date against the daily forecast;
 - needs_replenishment: position below the reorder point, for an active SKU with forecast demand
-  at the location. Discontinued SKUs and locations without demand never need it.
+  at the location; where the last days' sales outran the forecast (``sensing``), the plan's
+  demand there is the recent rate (``demand_basis`` = recent sales). Discontinued SKUs and locations without demand never need it.
 """
 
 from __future__ import annotations
@@ -112,12 +113,14 @@ def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tu
 
 def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame, locations: pd.DataFrame,
                   usual_lanes: pd.DataFrame, supplier_lanes: pd.DataFrame, abc: pd.Series,
-                  levels: pd.Series, cfg: ReplenishmentConfig, errors: ErrorHistory | None = None) -> pd.DataFrame:
+                  levels: pd.Series, cfg: ReplenishmentConfig, errors: ErrorHistory | None = None,
+                  sensed: pd.DataFrame | None = None) -> pd.DataFrame:
     """``marts.replenishment_targets`` (columns schema.TARGETS; rules in the module docstring).
 
     ``usual_lanes``: lanes.usual_transfer_lanes; ``supplier_lanes``: lanes.cheapest_supplier_lanes
     (both annotated by lanes.lane_delays); ``abc`` and ``levels``: class and service level by sku;
-    ``errors``: the history the forecast error over L + R is measured on (None: the band alone).
+    ``errors``: the history the forecast error over L + R is measured on (None: the band alone);
+    ``sensed``: the rows whose cube demand is the recent sales rate (``sensing.sense_recent_demand``).
     """
     rows = target_rows(cube, positions, locations)
     loc_info = locations.set_index("location_id")
@@ -173,7 +176,17 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     has_demand = p50.sum(axis=1) > 0
     below = position < rows["reorder_point"].to_numpy()
     rows["needs_replenishment"] = active & has_demand & below
-    rows["reason"] = _reasons(rows, active, has_demand, below)
+    rows["demand_basis"] = "forecast"
+    basis = ""
+    if sensed is not None and len(sensed):
+        hit = rows[["sku", "location_id"]].merge(sensed, on=["sku", "location_id"], how="left")
+        was = hit["recent_daily_units"].notna().to_numpy()
+        rows.loc[was, "demand_basis"] = "recent sales"
+        basis = np.where(was, "recent sales " + num(hit["recent_daily_units"], 1) + "/day over "
+                         + num(hit["days_used"]) + " days above the forecast's " + num(hit["forecast_daily_units"], 1)
+                         + "/day (upper quantile " + num(hit["forecast_upper_units"], 1)
+                         + " units): planned on the recent rate; ", "").astype(object)
+    rows["reason"] = basis + _reasons(rows, active, has_demand, below)
     rows.insert(0, "as_of", cube.as_of)
     for col in ("forecast_daily_units", "demand_std_daily", "lead_time_demand", "lead_time_demand_std"):
         rows[col] = rows[col].round(3)

@@ -13,7 +13,8 @@ simulated stock:
   reserved, inbound), every order line still travelling as a shipment in transit, revenue and
   fulfilment shares over the look-backs ending that night, and the recorded demand (and stockout
   days) of ``replenishment.error_lookback_days`` up to the night, on which the plan measures the
-  forecast error over lead time + review for its safety stock.
+  forecast error over lead time + review for its safety stock and senses recent sales that
+  outran a forecast (``replenishment.sensing``; the planned promotions' days left out).
 - **Orders placed**: every transfer order (they are tonight's), and on purchase nights — every
   ``replenishment.purchase_review_days`` nights, the review period the plan's purchase reorder
   point covers — every purchase suggestion due (``order_by`` on or before the night), split
@@ -227,8 +228,9 @@ class StockpilotPolicy:
             lanes=self.inputs.lanes, skus=self.skus,
             revenue=self.revenue.over(night, self.cfg.abc_lookback_days),
             fulfilment=self.fulfilment.over(night, self.cfg.fulfilment_lookback_days),
-            history=self.history.over(night, self.cfg.error_lookback_days),
-            stockouts=self.stockouts.over(night, self.cfg.error_lookback_days))
+            history=self.history.over(night, max(self.cfg.error_lookback_days, self.cfg.sensing_days)),
+            stockouts=self.stockouts.over(night, self.cfg.error_lookback_days),
+            promotions=self.inputs.promotions[["sku", "start_date", "end_date"]])
 
     def decide(self, state: SimulationState) -> pd.DataFrame:
         plan = plan_replenishment(self.plan_inputs(state), self.cfg)

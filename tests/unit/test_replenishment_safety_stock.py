@@ -3,7 +3,8 @@ history (pipelines.replenishment.safety_stock), on the world of replenishment_wo
 supplied from UP-E in 2 days, review 1 day, so W = 3 days; 95 % service, z = 1.6449.
 
 The two histories below have the same daily spread (±2 units/day around 4) and the same 28-day
-average (4): only how consecutive days' errors go together differs."""
+average (4): only how consecutive days' errors go together differs. Demand sensing is off here
+(its own tests: test_replenishment_sensing.py): the shifting history's last week sells above 4."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ SHIFTING = ([2.0] * 14 + [6.0] * 14) * 5 + [2.0] * 2
 
 
 def _targets(series, band=0.0):
-    cfg = config(error_lookback_days=DAYS, error_forecast_days=28)
+    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0)
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], band=band, cfg=cfg,
              history=history({("A", "FC-E"): series})).targets
     return row(t, sku="A", location_id="FC-E")
@@ -63,7 +64,7 @@ def test_autocorrelated_errors_get_the_larger_safety_stock():
 
 def test_lead_time_spread_adds_to_the_measured_error():
     # σL = 1 day: σ = sqrt(220/7 + 4²·1²) = 6.859 → SS = 1.6449 · 6.859 = 11.28 → 12
-    cfg = config(error_lookback_days=DAYS, error_forecast_days=28)
+    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0)
     table = lanes({("UP-E", "FC-E", "truck"): {"transit_days_std": 1.0}})
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], cfg=cfg, lane_table=table,
              history=history({("A", "FC-E"): SHIFTING})).targets
@@ -85,7 +86,7 @@ def test_stockouts_reach_the_plan_by_sku_and_date():
     series = [4.0] * DAYS
     series[80:90] = [0.0] * 10
     gap = [AS_OF - timedelta(days=DAYS - 1 - d) for d in range(80, 90)]
-    cfg = config(error_lookback_days=DAYS, error_forecast_days=28)
+    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0)
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], cfg=cfg,
              history=history({("A", "FC-E"): series}), stockouts=pd.DataFrame({"date": gap, "sku": "A"})).targets
     assert row(t, sku="A", location_id="FC-E")["safety_stock"] == 0
