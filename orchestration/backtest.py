@@ -4,8 +4,9 @@
 
 The inputs are read in the ``duckdb`` pool and the connection closed; the simulation (minutes
 for a long window) runs outside any connection; the two tables are then replaced in one
-transaction. The nightly asset replays ``backtest.asset_window_days``; ``stockpilot backtest``
-replays ``--days`` (default ``backtest.window_days``) with the same functions.
+transaction. The nightly asset replays ``backtest.asset_window_days`` on a fixed sample of at most
+``backtest.asset_max_skus`` SKUs; ``stockpilot backtest`` replays ``--days`` (default
+``backtest.window_days``) on every SKU with the same functions.
 """
 
 
@@ -22,6 +23,7 @@ from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import StockpilotConfig, load_config
 from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest
 from pipelines.simulation.charts import backtest_chart
+from pipelines.simulation.history import sample_skus
 from pipelines.simulation.kpis import kpi_comparison
 from pipelines.warehouse import connect, replace_tables, table_exists
 
@@ -138,8 +140,12 @@ def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict) -> dic
 
     png = backtest_chart(daily)
     window = f"{info['window_start']} … {info['window_end']} ({info['days']} days)"
+    replayed, catalogue = info.get("skus_replayed"), info.get("skus")
     return {
         "window": window,
+        "skus": (f"{replayed:,} of {catalogue:,} (a fixed sample by SKU hash: backtest.asset_max_skus)"
+                 if replayed is not None and catalogue is not None and replayed < catalogue
+                 else f"all {catalogue:,}" if catalogue is not None else "all"),
         "fill_rate_stockpilot": kpi("stockpilot", "fill_rate"),
         "fill_rate_baseline": kpi("baseline", "fill_rate"),
         "average_inventory_value_stockpilot": kpi("stockpilot", "average_inventory_value"),
@@ -189,15 +195,18 @@ def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
     """Replay ``backtest.asset_window_days`` days against Stockpilot and the spreadsheet rule."""
     work = Path(work_dir)
     cfg = load_config()
-    result = run_backtest(load_inputs(work), cfg.backtest, cfg.forecast, cfg.replenishment,
+    inputs, catalogue = sample_skus(load_inputs(work), cfg.backtest.asset_max_skus)
+    replayed = int(inputs.skus["sku"].nunique())
+    result = run_backtest(inputs, cfg.backtest, cfg.forecast, cfg.replenishment,
                           days=cfg.backtest.asset_window_days)
     result.kpis.to_parquet(work / "policy_backtest.parquet", index=False)
     result.daily.to_parquet(work / "policy_backtest_daily.parquet", index=False)
     (work / "result.json").write_text(json.dumps({
         "window_start": result.window.start.isoformat(), "window_end": result.window.end.isoformat(),
         "days": result.window.days, "seconds": result.seconds, "unplaced_units": result.unplaced_units,
-        "start_stock_units": result.start_stock_units}))
-    context.log.info(f"policy backtest {result.window.start} … {result.window.end}: "
+        "start_stock_units": result.start_stock_units, "skus_replayed": replayed, "skus": catalogue}))
+    context.log.info(f"policy backtest {result.window.start} … {result.window.end} on {replayed:,} of "
+                     f"{catalogue:,} SKUs: "
                      + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
     return str(work)
 

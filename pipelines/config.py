@@ -220,6 +220,7 @@ class BacktestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     window_days: int = Field(365, ge=7, le=1095)
     asset_window_days: int = Field(56, ge=7, le=1095)
+    asset_max_skus: int = Field(300, ge=0)
     refit_every_days: int = Field(7, ge=1, le=91)
     lost_sales: bool = True
     seed: int = 7

@@ -111,16 +111,22 @@ class ForecastResult:
     fit: pd.DataFrame = field(default_factory=empty_fit)
 
 
-def shard_of(sku: str | pd.Series, shards: int) -> int | pd.Series:
-    """Shard (0 … shards−1) of a SKU: the first 8 bytes of its SHA-1, modulo ``shards``. Stable
-    across processes and Python versions (unlike ``hash()``)."""
+def sku_hash(sku: str | pd.Series) -> int | pd.Series:
+    """The first 8 bytes of a SKU's SHA-1 as an unsigned number: stable across processes and
+    Python versions (unlike ``hash()``), unrelated to anything the SKU sells."""
     def one(value: object) -> int:
-        digest = hashlib.sha1(str(value).encode("utf-8")).digest()
-        return int.from_bytes(digest[:8], "big") % shards
+        return int.from_bytes(hashlib.sha1(str(value).encode("utf-8")).digest()[:8], "big")
 
     if isinstance(sku, pd.Series):
-        return sku.map(one).astype("int64")
+        return sku.map(one).astype("uint64")
     return one(sku)
+
+
+def shard_of(sku: str | pd.Series, shards: int) -> int | pd.Series:
+    """Shard (0 … shards−1) of a SKU: its ``sku_hash`` modulo ``shards``."""
+    if isinstance(sku, pd.Series):
+        return (sku_hash(sku) % np.uint64(shards)).astype("int64")
+    return sku_hash(sku) % shards
 
 
 def shard_config(config: ForecastConfig, shards: int) -> ForecastConfig:
