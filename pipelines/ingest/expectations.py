@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines import contract
@@ -127,13 +128,36 @@ def build_suite(feed: contract.Feed, now: datetime, references: dict[str, list])
     return suite
 
 
+#: The span of datetime64[ns], a day inside each end (pandas' Timestamp.min/max, whole days).
+_NS_SPAN = (np.datetime64(pd.Timestamp.min.ceil("D") + pd.Timedelta(days=1)),
+            np.datetime64(pd.Timestamp.max.floor("D") - pd.Timedelta(days=1)))
+
+
+def as_nanosecond_timestamps(values: pd.Series) -> pd.Series:
+    """Timestamps in nanoseconds, the unit great-expectations compares with vectorised pandas.
+
+    Why: DuckDB hands TIMESTAMP and DATE columns to pandas in microseconds, and
+    great-expectations 1.x checks a range on any datetime column but ``datetime64[ns]`` (or a
+    time-zone aware one) value by value in Python: half of a million-row batch's validation
+    time went there. Values outside what nanoseconds hold (before 1677 or after 2262) become
+    the nearest end of that span, so the range check still fails them (its bounds lie far
+    inside); missing values stay missing."""
+    ts = pd.to_datetime(values)
+    if isinstance(ts.dtype, pd.DatetimeTZDtype) or ts.dtype == "datetime64[ns]":
+        return ts
+    raw = ts.to_numpy()
+    lo, hi = (bound.astype(raw.dtype) for bound in _NS_SPAN)
+    raw = np.where(raw < lo, lo, np.where(raw > hi, hi, raw))  # NaT compares False: kept
+    return pd.Series(raw.astype("datetime64[ns]"), index=ts.index, name=ts.name)
+
+
 def suite_frame(feed: contract.Feed, df: pd.DataFrame) -> pd.DataFrame:
     """``df`` as the suite reads it: dates as timestamps, plus one helper column per composite
     reference, named after its columns (``channel+listing_sku``). Changes ``df`` in place."""
     for col in feed.columns:
         if col.type in ("date", "timestamp"):
             # Compare as timestamps: DATE columns arrive as datetime64 after the DuckDB fetch.
-            df[col.name] = pd.to_datetime(df[col.name])
+            df[col.name] = as_nanosecond_timestamps(df[col.name])
     for columns, _, _ in feed.composite_references:
         df["+".join(columns)] = _composite(df, columns)
     return df

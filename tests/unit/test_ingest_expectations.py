@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from pipelines import contract
@@ -144,3 +146,21 @@ def test_validation_in_chunks_counts_what_one_batch_would(con, monkeypatch):
     assert chunked.expectations.equals(whole.expectations)
     assert chunked.failed.set_index("column").loc["quantity", "unexpected_count"] == 700
     assert len(chunked.failing_rows) == expectations.FAILING_ROWS_SHOWN
+
+
+def test_timestamps_reach_the_suite_in_nanoseconds_and_out_of_span_ones_still_fail():
+    # DuckDB gives microseconds; great-expectations checks ranges vectorised only on nanoseconds
+    values = pd.Series(pd.to_datetime(["2026-11-01 10:00", None]).astype("datetime64[us]"))
+    assert str(expectations.as_nanosecond_timestamps(values).dtype) == "datetime64[ns]"
+    far = pd.Series(np.array(["2999-01-01", "1500-06-30", "2026-11-01"], dtype="datetime64[us]"))
+    shown = expectations.as_nanosecond_timestamps(far)
+    assert shown.iloc[0] > pd.Timestamp("2262-01-01") and shown.iloc[1] < pd.Timestamp("1678-01-01")
+    assert shown.iloc[2] == pd.Timestamp("2026-11-01")
+
+
+def test_an_order_dated_beyond_what_nanoseconds_hold_fails_the_date_check(con):
+    _orders(con, FIRST_LOAD, 3)
+    con.execute("UPDATE raw.orders SET ordered_at = TIMESTAMP '2999-01-01 10:00' WHERE _row_number = 2")
+    outcome = validate_new_rows(con, contract.ORDERS, NOW)
+    assert not outcome.success
+    assert outcome.failed.set_index("column").loc["ordered_at", "unexpected_count"] == 1
