@@ -210,15 +210,21 @@ def stockouts_from_forecast(forecast: pd.DataFrame, pool: pd.DataFrame, in_trans
 def replenishment_actions(skus: pd.Series, transfers: pd.DataFrame | None,
                           purchases: pd.DataFrame | None) -> pd.Series:
     """Per sku, tonight's transfer orders and purchase suggestions in words ('' when none)."""
+    def rows_of(frame: pd.DataFrame | None, order: str) -> pd.DataFrame:
+        if frame is None or not len(frame):
+            return pd.DataFrame()
+        return frame[frame["sku"].isin(skus)].sort_values(["sku", order])
+
     parts = []
-    if transfers is not None and len(transfers):
-        t = transfers[transfers["sku"].isin(skus)].sort_values(["sku", "expected_arrival"])
+    # words only for rows left: an empty selection would add text to an empty integer column
+    t = rows_of(transfers, "expected_arrival")
+    if len(t):
         parts.append(t.assign(text="transfer " + t["quantity"].map(_fmt) + " units " + t["from_location"]
                               + " → " + t["to_location"] + " (ship by "
                               + pd.to_datetime(t["ship_by"]).dt.strftime("%Y-%m-%d") + ", arrives "
                               + pd.to_datetime(t["expected_arrival"]).dt.strftime("%Y-%m-%d") + ")")[["sku", "text"]])
-    if purchases is not None and len(purchases):
-        p = purchases[purchases["sku"].isin(skus)].sort_values(["sku", "order_by"])
+    p = rows_of(purchases, "order_by")
+    if len(p):
         parts.append(p.assign(text="purchase " + p["quantity"].map(_fmt) + " units from " + p["supplier_id"]
                               + " (order by " + pd.to_datetime(p["order_by"]).dt.strftime("%Y-%m-%d")
                               + ", arrives " + pd.to_datetime(p["expected_arrival"]).dt.strftime("%Y-%m-%d")

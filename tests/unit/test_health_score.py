@@ -246,3 +246,17 @@ def test_a_location_without_forecast_demand_is_no_stockout_risk():
     row = score_of(health_scores(inputs(sku("RISK"), targets=targets), CFG), "RISK")
     assert row["projected_stockout_date"] == date(2026, 11, 15)
     assert "FC-2" not in row["stockout_reason"]
+
+
+def test_actions_of_flagged_skus_without_their_own_orders_are_empty():
+    # tonight's plan orders only for other SKUs: the flagged one has no action to name
+    from pipelines.health.score import replenishment_actions
+
+    transfers = pd.DataFrame({"sku": ["B"], "quantity": [5], "from_location": ["UP"], "to_location": ["FC"],
+                              "ship_by": [date(2026, 6, 2)], "expected_arrival": [date(2026, 6, 4)]})
+    purchases = pd.DataFrame({"sku": ["B"], "quantity": [50], "supplier_id": ["SUP"],
+                              "order_by": [date(2026, 6, 1)], "expected_arrival": [date(2026, 7, 1)]})
+    assert replenishment_actions(pd.Series(["A"]), transfers, purchases).empty
+    named = replenishment_actions(pd.Series(["A", "B"]), transfers, purchases)
+    assert named["B"] == ("transfer 5 units UP → FC (ship by 2026-06-02, arrives 2026-06-04); "
+                          "purchase 50 units from SUP (order by 2026-06-01, arrives 2026-07-01)")
