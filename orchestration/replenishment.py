@@ -24,8 +24,8 @@ UPSTREAM = (
     dg.AssetKey(["staging", "stg_raw__lanes"]),
     dg.AssetKey(["staging", "stg_raw__promotions"]),
 )
-#: Name → SQL; {as_of}, {abc_days}, {fulfilment_days}, {error_days} and {sensing_days} are filled in from the
-#: run and config.
+#: Name → SQL; {as_of}, {abc_days}, {fulfilment_days}, {error_days}, {history_days} and {sensing_days} are
+#: filled in from the run and config.
 INPUT_QUERIES = {
     "forecast": "SELECT sku, level, level_value, date, p10, p50, p90 FROM marts.demand_forecast "
                 "WHERE level IN ('total', 'region')",
@@ -44,8 +44,7 @@ INPUT_QUERIES = {
                   "WHERE order_date > DATE '{as_of}' - {fulfilment_days} AND location_id IS NOT NULL "
                   "GROUP BY sku, region, location_id",
     "history": "SELECT sku, location_id, order_date AS date, sum(units) AS units FROM intermediate.int_demand_components "
-               "WHERE order_date > DATE '{as_of}' - greatest({error_days}, {sensing_days}) "
-               "AND order_date <= DATE '{as_of}' GROUP BY ALL",
+               "WHERE order_date > DATE '{as_of}' - {history_days} AND order_date <= DATE '{as_of}' GROUP BY ALL",
     "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date > DATE '{as_of}' - "
                  "{error_days} AND date <= DATE '{as_of}'",
     "promotions": "SELECT DISTINCT sku, start_date, end_date FROM staging.stg_raw__promotions "
@@ -67,11 +66,11 @@ DESCRIPTIONS = {
 
 
 def read_inputs(con, abc_days: int, fulfilment_days: int, error_days: int = 365,
-                sensing_days: int = 7) -> ReplenishmentInputs:
+                sensing_days: int = 7, history_days: int = 365) -> ReplenishmentInputs:
     as_of = con.execute("SELECT as_of FROM intermediate.int_as_of").fetchone()[0]
     frames = {name: con.execute(sql.format(as_of=as_of.isoformat(), abc_days=int(abc_days),
                                            fulfilment_days=int(fulfilment_days), error_days=int(error_days),
-                                           sensing_days=int(sensing_days))).df()
+                                           sensing_days=int(sensing_days), history_days=int(history_days))).df()
               for name, sql in INPUT_QUERIES.items()}
     return ReplenishmentInputs(as_of=as_of, **frames)
 
@@ -122,7 +121,7 @@ def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: Stockpilot
     cfg = load_config().replenishment
     with stockpilot.connect(read_only=True) as con:
         inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days, cfg.error_lookback_days,
-                             cfg.sensing_days)
+                             cfg.sensing_days, cfg.history_days)
         fingerprint = inputs_fingerprint(inputs, cfg)
         stored = unchanged(con, STEP, fingerprint, list(DESCRIPTIONS))
         if stored is not None:

@@ -132,6 +132,12 @@ class ReplenishmentConfig(BaseModel):
     sensing_quantile: float = Field(0.9, gt=0.5, lt=1.0)
     co2e_kg_per_unit: Co2eFactors = Co2eFactors()
 
+    @property
+    def history_days(self) -> int:
+        """Days of shipped history the plan reads: the safety stock's error measurement and
+        demand sensing both look back over it."""
+        return max(self.error_lookback_days, self.sensing_days)
+
 
 class HealthConfig(BaseModel):
     """Inventory health score, dead stock and the KPIs' supply figures (pipelines.health, the

@@ -84,8 +84,7 @@ def sense_recent_demand(cube: DemandCube, history: pd.DataFrame, promotions: pd.
     promoted = promotion_days(promotions, pairs["sku"], cube.as_of, days)
     used = (~promoted).sum(axis=1)
     units = np.where(promoted, 0.0, recent).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(used > 0, units / np.maximum(used, 1), 0.0)
+    rate = units / np.maximum(used, 1)  # no day left: no units either
     k = min(days, cube.horizon)
     p50, sigma = cube.location_p50[s, loc], cube.location_sigma[s, loc]
     expected = p50[:, :k].sum(axis=1) * days / k

@@ -17,7 +17,8 @@ For each SKU × customer-facing location (fc, warehouse, store) with forecast de
 - days of cover and projected stockout date against the daily forecast;
 - needs_replenishment: position below the reorder point, for an active SKU with forecast demand
   at the location; where the last days' sales outran the forecast (``sensing``), the plan's
-  demand there is the recent rate (``demand_basis`` = recent sales). Discontinued SKUs and locations without demand never need it.
+  demand there is the recent rate (``demand_basis`` = recent sales). Discontinued SKUs and
+  locations without demand never need it.
 """
 
 from __future__ import annotations

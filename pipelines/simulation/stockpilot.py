@@ -228,7 +228,7 @@ class StockpilotPolicy:
             lanes=self.inputs.lanes, skus=self.skus,
             revenue=self.revenue.over(night, self.cfg.abc_lookback_days),
             fulfilment=self.fulfilment.over(night, self.cfg.fulfilment_lookback_days),
-            history=self.history.over(night, max(self.cfg.error_lookback_days, self.cfg.sensing_days)),
+            history=self.history.over(night, self.cfg.history_days),
             stockouts=self.stockouts.over(night, self.cfg.error_lookback_days),
             promotions=self.inputs.promotions[["sku", "start_date", "end_date"]])
 
