@@ -35,8 +35,10 @@ each method was the pick.
 (2016-02-28, 2016-01-31, …), each scored on the 28 days after it: the fast baselines, the
 forecast step itself (``run_forecast`` on the same history the landing carries — orders up to
 the origin, promotions known ahead — without Prophet, whose budget covers 11 of the 280 series
-here), the best single method chosen in hindsight for all items, and the hindsight ceiling
-over those methods. One holdout of 28 items is a small sample; this shows how much of a
+here) with its mean RMSSE, the forecast step without the yearly layer
+(``forecast.seasonal_years`` 0, to show what the layer changes), the best single method chosen
+in hindsight for all items, and the hindsight ceiling over those methods; the last row is the
+mean over the origins. One holdout of 28 items is a small sample; this shows how much of a
 method's figure is the month it was scored on. Published reference (full M5, WRMSSE, a weighted mean over all aggregation
 levels, so not directly comparable): sNaive 0.847, ES_bu 0.671, winner 0.520.
 
@@ -198,9 +200,10 @@ def run_pipeline_on_m5(data_dir: Path, workdir: Path) -> tuple[Path, float]:
     return warehouse, seconds
 
 
-def forecast_step(data: M5Data, origin: int) -> np.ndarray:
+def forecast_step(data: M5Data, origin: int, yearly: bool = True) -> np.ndarray:
     """Our p50 (units/day, series x HORIZON) for the HORIZON days after day index ``origin``
-    from ``run_forecast`` alone (no Prophet): the inputs the pipeline's marts would hold."""
+    from ``run_forecast`` alone (no Prophet): the inputs the pipeline's marts would hold.
+    ``yearly=False`` switches the yearly layer off (``forecast.seasonal_years`` 0)."""
     from benchmarks.m5_policy_backtest import m5_inputs
     from pipelines.config import load_config
     from pipelines.forecasting import run_forecast
@@ -209,32 +212,47 @@ def forecast_step(data: M5Data, origin: int) -> np.ndarray:
     as_of = data.dates[origin - 1]
     inputs = forecast_inputs(m5_inputs(data, as_of.date(), 3.0, 1.0), as_of.date())
     inputs = dataclasses.replace(inputs, promotions=promotions(data, data.dates[-1]))
-    total = run_forecast(inputs, load_config().forecast, per_series_models=[]).forecast
+    config = load_config().forecast
+    if not yearly:
+        config = config.model_copy(update={"seasonal_years": 0})
+    total = run_forecast(inputs, config, per_series_models=[]).forecast
     total = total[total["level"] == "total"]
     grid = total.pivot(index="sku", columns="date", values="p50")
     return grid.reindex(index=data.series["sku"].to_numpy()).fillna(0.0).to_numpy()[:, :HORIZON]
 
 
 def origins_table(data: M5Data, origins: int) -> str:
-    """Item 28-day total error at ``origins`` earlier origins (module docstring, --origins)."""
+    """Item 28-day total error at ``origins`` earlier origins (module docstring, --origins), the
+    forecast step's mean RMSSE beside it, the same without the yearly layer
+    (``pipelines.forecasting.seasonal``), and the mean of every column over the origins."""
     items = data.series["item_id"].to_numpy()
     last = len(data.dates) - HORIZON
-    lines = ["| origin (as of) | forecast step (no Prophet) | seasonal naive | MA 7 | MA 28 | MA 56 "
-             "| MA 91 | same 28 days last year | best single method in hindsight "
-             "| hindsight ceiling (per item) |", "|---|" + "---:|" * 9]
+    lines = ["| origin (as of) | forecast step (no Prophet) | its mean RMSSE "
+             "| same without the yearly layer | its mean RMSSE | seasonal naive | MA 7 "
+             "| MA 28 | MA 56 | MA 91 | same 28 days last year | best single method in hindsight "
+             "| hindsight ceiling (per item) |", "|---|" + "---:|" * 12]
+    table = []
     for k in range(1, origins + 1):
         origin = last - HORIZON * k
         history, actual = data.sales[:, :origin], data.sales[:, origin:origin + HORIZON]
-        forecasts = {"forecast step": forecast_step(data, origin),
+        ours = forecast_step(data, origin)
+        forecasts = {"forecast step": ours,
                      "seasonal naive": seasonal_naive(history),
                      **{f"MA {d}": moving_average(history, d) for d in (7, 28, 56, 91)},
                      "same 28 days last year": same_period_last_year(history)}
         errors = {name: item_total_error(actual, f, items) for name, f in forecasts.items()}
         best = min(errors, key=errors.get)
         ceiling, _ = hindsight_ceiling(actual, forecasts, items)
+        flat = forecast_step(data, origin, yearly=False)
+        values = [errors["forecast step"], score(history, actual, ours, items)["mean RMSSE"],
+                  item_total_error(actual, flat, items), score(history, actual, flat, items)["mean RMSSE"],
+                  *list(errors.values())[1:]]
+        table.append([*values, errors[best], ceiling])
         lines.append(f"| {data.dates[origin - 1]:%Y-%m-%d} | "
-                     + " | ".join(f"{v:.3f}" for v in errors.values())
+                     + " | ".join(f"{v:.3f}" for v in values)
                      + f" | {errors[best]:.3f} ({best}) | {ceiling:.3f} |")
+    mean = np.mean(np.array(table), axis=0)
+    lines.append(f"| **mean of {origins}** | " + " | ".join(f"**{v:.3f}**" for v in mean) + " |")
     return "\n".join(lines)
 
 

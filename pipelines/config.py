@@ -48,6 +48,13 @@ class ForecastConfig(BaseModel):
     suspected_stockout_min_days: int = Field(0, ge=0)
     suspected_stockout_max_days: int = Field(180, ge=1)
     suspected_stockout_probability: float = Field(0.001, gt=0.0, lt=1.0)
+    # Yearly changes that repeat (pipelines.forecasting.seasonal): the last this many years are
+    # compared, and the layer acts only where at least two of them moved the same way by at
+    # least the minimum change (log ratio; 0.1 ≈ 10 %), by this weight times the smallest of
+    # their changes (in log terms; 0.5 = half). 0 years switches it off.
+    seasonal_years: int = Field(3, ge=0, le=5)
+    seasonal_min_change: float = Field(0.1, ge=0.0, le=2.0)
+    seasonal_weight: float = Field(0.5, gt=0.0, le=1.0)
 
 
 class ScoreWeights(BaseModel):

@@ -13,7 +13,7 @@ Steps (each module's docstring has the detail):
    the statsforecast panel models, the ensemble, and per-series models (Prophet) on the top
    ``prophet_max_series`` SKUs by units over the last 90 days with ≥ ``prophet_min_history_days``
    days of history; ``promotions`` multiplies panel forecasts on promoted days in backtests and
-   forecasts alike.
+   forecasts alike, and so does ``seasonal``'s yearly layer where a yearly change repeats.
 4. Selection: lowest mean RMSSE over the windows (``metrics``), runner-up recorded.
 5. ``intervals``: p10/p90 from the chosen model's backtest residuals, widened beyond
    ``backtest_days`` by factors per lead time calibrated on one more window as long as the
@@ -55,6 +55,7 @@ from pipelines.forecasting.metrics import panel_scales
 from pipelines.forecasting.new_sku import SILENT_DAYS, new_sku_forecast, zero_demand_forecast
 from pipelines.forecasting.overrides import apply_overrides
 from pipelines.forecasting.promotions import estimate_beta, uplift
+from pipelines.forecasting.seasonal import yearly_factor
 from pipelines.forecasting.series import PerSeriesModel
 from pipelines.forecasting.splits import split_shares
 
@@ -183,6 +184,13 @@ def forecast_panel_of(inputs: ForecastInputs, config: ForecastConfig) -> Panel:
                        suspect=suspect_rule(config))
 
 
+def yearly_layer(panel: Panel, config: ForecastConfig, end: int, days: int) -> np.ndarray:
+    """``seasonal.yearly_factor`` of every panel row for the ``days`` days after day index
+    ``end - 1``, from the history before ``end``."""
+    return yearly_factor(panel.y, panel.in_history, end, days, config.seasonal_years,
+                         config.seasonal_min_change, config.seasonal_weight)
+
+
 def classify(panel: Panel, config: ForecastConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 2 per panel row: new SKU, zero demand, and backtest windows (0 unless modelled)."""
     hist = panel.history_days
@@ -222,6 +230,10 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     t_idx = bt["t"].to_numpy(dtype=np.int64)
     win = bt["window"].to_numpy(dtype=np.int64)
     factor = uplift(betas[win - 1, s_idx] if len(bt) else np.zeros(0), panel.promo[s_idx, t_idx])
+    if len(bt):
+        yearly_bt = np.stack([yearly_layer(panel, config, int(c) + 1, bd) if ok else np.ones((n, bd))
+                              for c, ok in zip(cutoffs, valid_cut, strict=True)])
+        factor = factor * yearly_bt[win - 1, s_idx, t_idx - cutoffs[win - 1] - 1]
     names = [*cand.PANEL_MODELS, cand.ENSEMBLE]
     preds = [bt[m].to_numpy(dtype=float) * factor for m in names]
     n_panel = len(names)
@@ -315,7 +327,8 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     # --- final forecasts ----------------------------------------------------------------------
     beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
     future_promo = panel.promo[:, T:T + H]
-    lift = uplift(beta_now[:, None], future_promo)
+    yearly = yearly_layer(panel, config, T, H)
+    lift = uplift(beta_now[:, None], future_promo) * yearly
     p10 = np.zeros((n, H))
     p50 = np.zeros((n, H))
     p90 = np.zeros((n, H))
@@ -347,7 +360,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
             layered[i] = False
             model_name[i] = model.name
     q_final = quantiles_of(best, np.ones(len(bt), dtype=bool))
-    widening = _horizon_widening(panel, backtested, best, names, n_panel, q_final, klass, H, bd)
+    widening = _horizon_widening(panel, config, backtested, best, names, n_panel, q_final, klass)
     # Young SKUs (history but no backtest window): flat mean of their last ≤ 28 days.
     short = np.flatnonzero(modelled & ~backtested)
     for i in short:
@@ -364,7 +377,8 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
 
     fill_rule_based(panel, config, is_new, is_zero, modelled, lift, p10, p50, p90, model_name, layered)
 
-    forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo)
+    forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo,
+                                 yearly)
 
     # --- accuracy -----------------------------------------------------------------------------
     ar = np.arange(n)
@@ -424,12 +438,13 @@ def stockout_day_counts(panel: Panel) -> dict[str, np.ndarray]:
             "suspected_stockout_days": panel.suspected.sum(axis=1)}
 
 
-def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, names: list[str],
-                      n_panel: int, q: Quantiles, klass: np.ndarray, H: int, bd: int) -> HorizonWidening:
+def _horizon_widening(panel: Panel, config: ForecastConfig, backtested: np.ndarray, best: np.ndarray,
+                      names: list[str], n_panel: int, q: Quantiles, klass: np.ndarray) -> HorizonWidening:
     """Up to ``LONG_WINDOWS`` backtest windows as long as the horizon, the last ending at as_of,
     for (an even sample of up to ``LONG_WINDOW_SKUS`` of) the SKUs with history for them: each SKU's chosen panel method (the ensemble stands in
     for a per-series model), with its promotion layer and ordinary quantiles, calibrates how
-    intervals widen with the lead (``intervals.horizon_widening``)."""
+    intervals widen with the lead (``intervals.horizon_widening``); the yearly layer too."""
+    H, bd = config.horizon_days, config.backtest_days
     if H <= bd:
         return HorizonWidening.none(bd)
     room = np.where(backtested, (panel.history_days - cand.MIN_TRAIN_DAYS) // H, 0)
@@ -448,12 +463,13 @@ def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, na
     s = bt["sku_idx"].to_numpy(dtype=np.int64)
     t = bt["t"].to_numpy(dtype=np.int64)
     cutoff = bt["cutoff"].to_numpy(dtype=np.int64)
-    betas = {c: estimate_beta(panel.y, panel.observed, panel.promo, panel.category, c + 1)
-             for c in np.unique(cutoff)}
     beta = np.zeros(len(bt))
-    for c, b in betas.items():
-        beta[cutoff == c] = b[s[cutoff == c]]
-    lift = uplift(beta, panel.promo[s, t])
+    yearly = np.ones(len(bt))
+    for c in np.unique(cutoff):
+        at = cutoff == c
+        beta[at] = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, c + 1)[s[at]]
+        yearly[at] = yearly_layer(panel, config, int(c) + 1, H)[s[at], t[at] - c - 1]
+    lift = uplift(beta, panel.promo[s, t]) * yearly
     columns = [*models, cand.ENSEMBLE]
     values = bt[columns].to_numpy(dtype=float)
     column_of = np.array([columns.index(names[m]) if names[m] in columns else -1 for m in range(n_panel)])
@@ -466,15 +482,21 @@ def _horizon_widening(panel: Panel, backtested: np.ndarray, best: np.ndarray, na
 
 def assemble_forecast(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, p10: np.ndarray,
                       p50: np.ndarray, p90: np.ndarray, model_name: np.ndarray, layered: np.ndarray,
-                      future_promo: np.ndarray) -> pd.DataFrame:
+                      future_promo: np.ndarray, yearly: np.ndarray) -> pd.DataFrame:
     """FORECAST_COLUMNS rows from daily total p10/p50/p90 (units/day, panel rows × horizon):
-    the ``+promo`` tag, planner overrides, clipping, then the channel and region splits."""
+    the ``+yearly`` and ``+promo`` tags (layers that moved the forecast: ``yearly`` is the
+    seasonal factor, SKU × horizon), planner overrides, clipping, then the channel and region
+    splits."""
     H = panel.horizon
     n = panel.n
     as_of = pd.Timestamp(inputs.as_of)
     fdates = panel.future_dates()
-    promo_tag = layered & (future_promo > 0).any(axis=1) & (p50.max(axis=1) > 0)
-    shown_name = np.where(promo_tag, model_name.astype(str) + "+promo", model_name.astype(str))
+    sells = p50.max(axis=1) > 0
+    yearly_tag = layered & (np.abs(yearly - 1.0) > 1e-9).any(axis=1) & sells
+    promo_tag = layered & (future_promo > 0).any(axis=1) & sells
+    shown_name = model_name.astype(str)
+    shown_name = np.where(yearly_tag, np.char.add(shown_name, "+yearly"), shown_name)
+    shown_name = np.where(promo_tag, np.char.add(shown_name.astype(str), "+promo"), shown_name)
     total = pd.DataFrame({
         "sku": np.repeat(panel.skus, H),
         "level": "total",

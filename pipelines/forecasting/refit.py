@@ -56,6 +56,7 @@ from pipelines.forecasting.pipeline import (
     forecast_panel_of,
     run_forecast,
     stockout_day_counts,
+    yearly_layer,
 )
 from pipelines.forecasting.promotions import estimate_beta, uplift
 from pipelines.forecasting.series import PerSeriesModel
@@ -255,7 +256,8 @@ def _fast_path(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, reu
 
     beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
     future_promo = panel.promo[:, T:T + H]
-    lift = uplift(beta_now[:, None], future_promo)
+    yearly = yearly_layer(panel, config, T, H)
+    lift = uplift(beta_now[:, None], future_promo) * yearly
     if len(reuse_idx):
         widen = np.where(layered[reuse_idx, None], lift[reuse_idx], 1.0)
         p50[reuse_idx] = p50[reuse_idx] * widen
@@ -265,7 +267,8 @@ def _fast_path(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, reu
         p10[reuse_idx], p90[reuse_idx] = lo.reshape(-1, H), hi.reshape(-1, H)
 
     fill_rule_based(panel, config, is_new, is_zero, modelled, lift, p10, p50, p90, model_name, layered)
-    forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo)
+    forecast = assemble_forecast(panel, inputs, config, p10, p50, p90, model_name, layered, future_promo,
+                                 yearly)
     return _Fast(forecast, model_name, pd.DataFrame(failures, columns=FAILURE_COLUMNS))
 
 
