@@ -191,6 +191,17 @@ def yearly_layer(panel: Panel, config: ForecastConfig, end: int, days: int) -> n
                          config.seasonal_min_change, config.seasonal_weight)
 
 
+def forecast_layers(panel: Panel, config: ForecastConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tonight's multiplicative layers on the panel methods' forecasts (SKU × horizon, the same
+    on refit and reuse nights): each future day's promotion discount, the yearly factor, and
+    the whole lift (promotion uplift times the yearly factor)."""
+    T, H = panel.T, panel.horizon
+    beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
+    future_promo = panel.promo[:, T:T + H]
+    yearly = yearly_layer(panel, config, T, H)
+    return future_promo, yearly, uplift(beta_now[:, None], future_promo) * yearly
+
+
 def classify(panel: Panel, config: ForecastConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 2 per panel row: new SKU, zero demand, and backtest windows (0 unless modelled)."""
     hist = panel.history_days
@@ -325,10 +336,7 @@ def run_forecast(inputs: ForecastInputs, config: ForecastConfig, progress: bool 
     cov_second = coverage(second)
 
     # --- final forecasts ----------------------------------------------------------------------
-    beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
-    future_promo = panel.promo[:, T:T + H]
-    yearly = yearly_layer(panel, config, T, H)
-    lift = uplift(beta_now[:, None], future_promo) * yearly
+    future_promo, yearly, lift = forecast_layers(panel, config)
     p10 = np.zeros((n, H))
     p50 = np.zeros((n, H))
     p90 = np.zeros((n, H))

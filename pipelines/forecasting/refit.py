@@ -53,12 +53,11 @@ from pipelines.forecasting.pipeline import (
     assemble_forecast,
     classify,
     fill_rule_based,
+    forecast_layers,
     forecast_panel_of,
     run_forecast,
     stockout_day_counts,
-    yearly_layer,
 )
-from pipelines.forecasting.promotions import estimate_beta, uplift
 from pipelines.forecasting.series import PerSeriesModel
 
 #: Share of a SKU's recorded units up to its fit by which a restated history triggers a refit.
@@ -254,10 +253,7 @@ def _fast_path(panel: Panel, inputs: ForecastInputs, config: ForecastConfig, reu
             back = np.array([k for k, _ in failed])
             panel_forecast(back, panel_choice[back])
 
-    beta_now = estimate_beta(panel.y, panel.observed, panel.promo, panel.category, T)
-    future_promo = panel.promo[:, T:T + H]
-    yearly = yearly_layer(panel, config, T, H)
-    lift = uplift(beta_now[:, None], future_promo) * yearly
+    future_promo, yearly, lift = forecast_layers(panel, config)
     if len(reuse_idx):
         widen = np.where(layered[reuse_idx, None], lift[reuse_idx], 1.0)
         p50[reuse_idx] = p50[reuse_idx] * widen

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from pipelines.forecasting.history import interval_matrix
 from pipelines.replenishment.demand import DemandCube
 from pipelines.replenishment.safety_stock import daily_matrix
 
@@ -49,18 +50,13 @@ SENSED_COLUMNS = ["sku", "location_id", "recent_daily_units", "forecast_daily_un
 def promotion_days(promotions: pd.DataFrame, skus: pd.Series, as_of: date, days: int) -> np.ndarray:
     """True (row, day) where the row's SKU was on promotion (any channel) on one of the ``days``
     days ending ``as_of`` (``promotions``: sku, start_date, end_date, inclusive)."""
-    out = np.zeros((len(skus), days), dtype=bool)
-    if promotions is None or promotions.empty or not len(skus):
-        return out
+    codes = skus.astype(str)
+    if promotions is None or promotions.empty or not len(codes):
+        return np.zeros((len(codes), days), dtype=bool)
+    unique = pd.Index(codes.unique())
     first_day = pd.Timestamp(as_of) - pd.Timedelta(days=days - 1)
-    promos = pd.DataFrame({"sku": promotions["sku"].astype(str),
-                           "lo": (pd.to_datetime(promotions["start_date"]) - first_day).dt.days,
-                           "hi": (pd.to_datetime(promotions["end_date"]) - first_day).dt.days}).dropna()
-    promos = promos[(promos["hi"] >= 0) & (promos["lo"] < days)]
-    hits = pd.DataFrame({"sku": skus.astype(str).to_numpy(), "row": np.arange(len(skus))}).merge(promos, on="sku")
-    for day in range(days):
-        out[hits.loc[(hits["lo"] <= day) & (hits["hi"] >= day), "row"].to_numpy(), day] = True
-    return out
+    on = interval_matrix(promotions.dropna(subset=["start_date", "end_date"]), unique, first_day, days) > 0
+    return on[unique.get_indexer(codes)]
 
 
 def sense_recent_demand(cube: DemandCube, history: pd.DataFrame, promotions: pd.DataFrame | None,
