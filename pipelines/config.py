@@ -211,12 +211,16 @@ class AdaptersConfig(BaseModel):
 class BaselineRuleConfig(BaseModel):
     """The spreadsheet rule the backtest compares Stockpilot with: when on hand + inbound falls
     below ``reorder_cover_days`` of the mean daily sales over the last ``sales_days`` days, order
-    up to ``order_up_to_days`` of them."""
+    up to ``order_up_to_days`` of them. With ``plus_lead_time`` (the default) both are counted on
+    top of the order's lead time, as a seller with long lead times writes the rule: reorder below
+    lead time + N days of sales, up to lead time + 2N (N = 30: ``reorder_cover_days`` 30,
+    ``order_up_to_days`` 60); without it, the fixed 30/60-day rule."""
 
     model_config = ConfigDict(extra="forbid")
     reorder_cover_days: float = Field(30.0, ge=0.0)
     order_up_to_days: float = Field(60.0, gt=0.0)
     sales_days: int = Field(30, ge=1, le=365)
+    plus_lead_time: bool = True
 
     @model_validator(mode="after")
     def _up_to_above_reorder(self) -> BaselineRuleConfig:

@@ -1,7 +1,8 @@
 """The policy backtest: ``run_backtest`` replays a window of real demand against Stockpilot's
-nightly plan and against the spreadsheet rule, and scores both.
+nightly plan, against the spreadsheet rule and against the perfect-foresight ceiling
+(``foresight``), and scores each.
 
-Both policies run on the same network, demand, starting stock and lead-time draws (see
+All policies run on the same network, demand, starting stock and lead-time draws (see
 ``history``, ``lead_times``, ``engine``); only the decisions differ. Results are deterministic
 for a seed.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 from pipelines.config import BacktestConfig, ForecastConfig, ReplenishmentConfig
 from pipelines.simulation.baseline import BaselinePolicy
 from pipelines.simulation.engine import Policy, SimulationResult, simulate
+from pipelines.simulation.foresight import PerfectForesightPolicy
 from pipelines.simulation.history import (
     BacktestInputs,
     Window,
@@ -28,15 +30,17 @@ from pipelines.simulation.history import (
 )
 from pipelines.simulation.kpis import daily_rows, kpi_comparison, kpi_rows
 from pipelines.simulation.lead_times import LeadTimes
+from pipelines.simulation.losses import LOSS_COLUMNS, loss_causes, loss_summary
 from pipelines.simulation.network import Network, build_network, purchase_cadence
 from pipelines.simulation.stockpilot import ForecastSchedule, StockpilotPolicy
 
-POLICIES = ("stockpilot", "baseline")
+POLICIES = ("stockpilot", "baseline", "perfect_foresight")
 
 
 @dataclass
 class BacktestResult:
-    """``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily; ``results``: the
+    """``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily; ``losses``:
+    marts.policy_backtest_losses (why each unit was lost, ``losses``); ``results``: the
     simulations by policy; ``seconds``: wall time per phase; ``unplaced_units``: demand of the
     window at locations that are not stock locations (not simulated)."""
 
@@ -47,6 +51,11 @@ class BacktestResult:
     seconds: dict[str, float] = field(default_factory=dict)
     unplaced_units: int = 0
     start_stock_units: int = 0
+    losses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LOSS_COLUMNS))
+
+    def loss_summary(self) -> pd.DataFrame:
+        """Lost units by policy and cause (``losses.loss_summary``)."""
+        return loss_summary(self.losses)
 
     def comparison(self) -> pd.DataFrame:
         """KPIs side by side: kpi, one column per policy, unit."""
@@ -110,7 +119,12 @@ def run_backtest(inputs: BacktestInputs, backtest: BacktestConfig, forecast: For
         runs.append(("stockpilot", StockpilotPolicy(network, inputs, schedule, replenishment)))
     if "baseline" in policies:
         runs.append(("baseline", BaselinePolicy(network, prep.cube, prep.offset, backtest.baseline,
-                                                purchase_cadence(replenishment.purchase_review_days))))
+                                                purchase_cadence(replenishment.purchase_review_days),
+                                                replenishment.transfer_ship_days)))
+    if "perfect_foresight" in policies:
+        runs.append(("perfect_foresight", PerfectForesightPolicy(
+            network, prep.demand, backtest.seed, purchase_cadence(replenishment.purchase_review_days),
+            replenishment.transfer_ship_days)))
     results = {}
     for name, policy in runs:
         started = time.perf_counter()
@@ -123,6 +137,8 @@ def run_backtest(inputs: BacktestInputs, backtest: BacktestConfig, forecast: For
     ordered = [results[p] for p in policies if p in results]
     kpis = kpi_rows(ordered, backtest)
     daily = pd.concat([daily_rows(r) for r in ordered], ignore_index=True)
-    return BacktestResult(window=window, kpis=kpis, daily=daily, results=results, seconds=seconds,
+    losses = pd.concat([loss_causes(r, replenishment.transfer_ship_days, replenishment.purchase_review_days)
+                        for r in ordered], ignore_index=True)
+    return BacktestResult(window=window, kpis=kpis, daily=daily, results=results, seconds=seconds, losses=losses,
                           unplaced_units=prep.unplaced_units,
                           start_stock_units=int(prep.start_stock[:, ~network.unlimited].sum()))

@@ -1,24 +1,30 @@
 """The spreadsheet rule sellers use today (``BaselinePolicy``), on the same network and lanes.
 
 Every night, with d = a location's mean daily sales over the last ``sales_days`` days (up to
-and including that night) and position = on hand − backorders + inbound:
+and including that night) and position = on hand − backorders + inbound. With ``plus_lead_time``
+(the default) the cover days of both thresholds are counted on top of the order's lead time L —
+a transfer's ``transfer_ship_days`` + its lane's transit days, a purchase's production lead time
++ its lane's transit days — so the rule reads "below L + 30 days, up to L + 60"; without it L is
+0 (the fixed 30/60-day rule, which runs dry wherever a purchase takes longer than 30 days):
 
 - **Transfers.** A customer-facing location supplied by transfer orders from its usual source
   (its cheapest lane that is not disrupted, as the plan would) when its position is below
-  ``reorder_cover_days`` × d: up to ``order_up_to_days`` × d, rounded up to whole case packs.
+  (L + ``reorder_cover_days``) × d: up to (L + ``order_up_to_days``) × d, rounded up to whole
+  case packs.
   A source gives what it has in whole case packs (as the plan's transfers do), to the
   locations with the fewest days of cover first.
 - **Purchases.** Each entry point (a stock location a supplier lane reaches) is one row of the
   spreadsheet: its echelon — itself and the customer-facing locations whose purchased stock
-  lands there — is ordered up to ``order_up_to_days`` of the echelon's sales when the echelon's
-  position falls below ``reorder_cover_days`` of them, from the SKU's supplier on its cheapest
-  lane to that entry point, at least the MOQ and in whole case packs.
+  lands there — is ordered up to L + ``order_up_to_days`` of the echelon's sales when the
+  echelon's position falls below L + ``reorder_cover_days`` of them, from the SKU's supplier on
+  its cheapest lane to that entry point, at least the MOQ and in whole case packs.
 
 Transfers are looked at every night, purchases every ``purchase_every`` nights (the nights
 Stockpilot's purchase orders go out too: its plan's purchase review period). Discontinued SKUs
-are never ordered (the plan does not order them either). Example: 4 units/day
+are never ordered (the plan does not order them either). Example of the fixed rule: 4 units/day
 over the last 30 days, 100 on hand and 10 inbound: 110 < 30 × 4 = 120, so order 60 × 4 − 110 =
-130 units, 132 in cases of 12.
+130 units, 132 in cases of 12. With a 4-day transfer lead time the same store orders below
+(4 + 30) × 4 = 136, up to (4 + 60) × 4 = 256.
 """
 
 from __future__ import annotations
@@ -28,7 +34,13 @@ import pandas as pd
 
 from pipelines.config import BaselineRuleConfig
 from pipelines.replenishment.rounding import purchase_quantity, round_down_to_multiple, round_up_to_multiple
-from pipelines.simulation.network import ORDER_COLUMNS, Network, SimulationState, is_purchase_night
+from pipelines.simulation.network import (
+    ORDER_COLUMNS,
+    Network,
+    SimulationState,
+    is_purchase_night,
+    purchase_echelons,
+)
 
 
 class BaselinePolicy:
@@ -39,7 +51,7 @@ class BaselinePolicy:
     name = "baseline"
 
     def __init__(self, network: Network, history: np.ndarray, offset: int, rule: BaselineRuleConfig,
-                 purchase_every: int = 1):
+                 purchase_every: int = 1, transfer_ship_days: int = 1):
         self.network = network
         self.purchase_every = purchase_every
         self.rule = rule
@@ -52,15 +64,13 @@ class BaselinePolicy:
             if net.facing[d]:
                 self.transfer_to[d] = int(lane)
         self.purchase_lane = net.supplier_lane
-        entries = sorted({dest for _, dest in net.supplier_lane})
-        self.echelons: dict[int, np.ndarray] = {}  # entry index → member location indices
-        for entry in entries:
-            e = net.locations.get_loc(entry)
-            if net.unlimited[e]:
-                continue
-            members = [net.locations.get_loc(loc) for loc, ent in net.entry.items()
-                       if ent == entry and loc in net.locations]
-            self.echelons[e] = np.array(sorted(set(members) | {e}), dtype=np.int64)
+        transit = net.lanes["transit_days"].to_numpy(dtype=float)
+        plus = 1.0 if rule.plus_lead_time else 0.0
+        #: lead time counted on top of the cover days: per transfer lane, and per purchase lane and SKU
+        self.transfer_lead = plus * (transfer_ship_days + transit)
+        self.purchase_transit = plus * transit
+        self.production = plus * net.production_days
+        self.echelons = purchase_echelons(net)  # entry index → member location indices
 
     def daily_sales(self, night: int) -> np.ndarray:
         """(sku, location) mean units/day over the ``sales_days`` days up to night ``night``
@@ -89,11 +99,13 @@ class BaselinePolicy:
         parts = []
         for d, lane in self.transfer_to.items():
             r, pos = rate[:, d], position[:, d]
-            due = net.active & (r > 0) & (pos < rule.reorder_cover_days * r)
+            lead = self.transfer_lead[lane]
+            due = net.active & (r > 0) & (pos < (lead + rule.reorder_cover_days) * r)
             if not due.any():
                 continue
             s = np.flatnonzero(due)
-            want = round_up_to_multiple(np.ceil(np.round(rule.order_up_to_days * r[s] - pos[s], 6)), net.case_pack[s])
+            up_to = (lead + rule.order_up_to_days) * r[s]
+            want = round_up_to_multiple(np.ceil(np.round(up_to - pos[s], 6)), net.case_pack[s])
             parts.append(pd.DataFrame({"s": s, "lane": lane, "quantity": want,
                                        "cover": pos[s] / r[s]}))
         if not parts:
@@ -117,18 +129,23 @@ class BaselinePolicy:
         for e, members in self.echelons.items():
             r = rate[:, members].sum(axis=1)
             pos = position[:, members].sum(axis=1)
-            due = net.active & (r > 0) & (pos < rule.reorder_cover_days * r)
+            entry = net.locations[e]
+            lane = self.purchase_lanes(entry)
+            lead = np.where(lane >= 0, self.production + self.purchase_transit[np.maximum(lane, 0)], 0.0)
+            due = net.active & (r > 0) & (lane >= 0) & (pos < (lead + rule.reorder_cover_days) * r)
             if not due.any():
                 continue
             s = np.flatnonzero(due)
-            entry = net.locations[e]
-            lane = np.array([self.purchase_lane.get((sup, entry), -1) for sup in net.supplier[s]], dtype=np.int64)
-            s, need = s[lane >= 0], (rule.order_up_to_days * r - pos)[s[lane >= 0]]
+            need = (lead[s] + rule.order_up_to_days) * r[s] - pos[s]
             qty = purchase_quantity(np.ceil(np.round(need, 6)), net.moq[s], net.case_pack[s])
-            parts.append(pd.DataFrame({"s": s, "lane": lane[lane >= 0], "quantity": qty}))
+            parts.append(pd.DataFrame({"s": s, "lane": lane[s], "quantity": qty}))
         if not parts:
             return pd.DataFrame()
         return self._lines(pd.concat(parts, ignore_index=True), "purchase")
+
+    def purchase_lanes(self, entry: str) -> np.ndarray:
+        """(S,) the lane a purchase of each SKU to ``entry`` travels on (−1: its supplier has none)."""
+        return np.array([self.purchase_lane.get((sup, entry), -1) for sup in self.network.supplier], dtype=np.int64)
 
     def _lines(self, req: pd.DataFrame, kind: str) -> pd.DataFrame:
         lanes = self.network.lanes

@@ -15,8 +15,8 @@ import pandas as pd  # noqa: E402
 from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
 
-COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452"}
-LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule"}
+COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452", "perfect_foresight": "#8c8c8c"}
+LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule", "perfect_foresight": "perfect foresight"}
 #: KPIs the report shows, in this order (every KPI is in the table marts.policy_backtest).
 REPORT_KPIS = ("fill_rate", "cycle_service_level", "stockout_days", "stockout_rate", "average_inventory_units",
                "average_inventory_value", "turns", "holding_cost", "ordering_cost", "transport_cost", "total_cost",
@@ -79,8 +79,10 @@ def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) 
     start, end = (pd.Timestamp(kpis[col].iloc[0]).date() for col in ("window_start", "window_end"))
     body = (f'<p class="note">Real demand of {html.escape(str(start))} … {html.escape(str(end))} replayed day by '
             "day against Stockpilot's nightly forecast and plan and against the spreadsheet rule (order up to "
-            "<i>M</i> days of sales when stock + inbound falls below <i>N</i> days; <code>backtest.baseline</code>), "
-            "with the same lanes, lead-time draws and starting stock. Definitions: docs/outputs.md.</p>"
+            "the lead time + <i>2N</i> days of sales when stock + inbound falls below the lead time + <i>N</i> "
+            "days; <code>backtest.baseline</code>), with the same lanes, lead-time draws and starting stock. "
+            "Perfect foresight knows the demand and the transit times ahead and orders exactly what they need: "
+            "the ceiling the other two are read against. Definitions: docs/outputs.md.</p>"
             f"<table><thead><tr><th>kpi</th>{head}<th>unit</th></tr></thead><tbody>{rows}</tbody></table>")
     if daily is not None and len(daily):
         png = base64.b64encode(backtest_chart(daily)).decode()

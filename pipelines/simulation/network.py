@@ -121,6 +121,20 @@ class Network:
         return serves
 
 
+def purchase_echelons(network: Network) -> dict[int, np.ndarray]:
+    """Entry point index → the stock locations its purchases serve: the entry itself and the
+    customer-facing locations whose purchased stock lands there (unlimited entries left out)."""
+    out: dict[int, np.ndarray] = {}
+    for entry in sorted({dest for _, dest in network.supplier_lane}):
+        e = network.locations.get_loc(entry)
+        if network.unlimited[e]:
+            continue
+        members = [network.locations.get_loc(loc) for loc, ent in network.entry.items()
+                   if ent == entry and loc in network.locations]
+        out[e] = np.array(sorted(set(members) | {e}), dtype=np.int64)
+    return out
+
+
 def build_network(skus: pd.DataFrame, locations: pd.DataFrame, lanes: pd.DataFrame, cfg: ReplenishmentConfig,
                   unlimited: tuple[str, ...] = ()) -> Network:
     """The network of dim_sku, dim_location and the lanes. No shipment is in transit at the start

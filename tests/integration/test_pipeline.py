@@ -328,14 +328,14 @@ def test_policy_backtest_scores_both_policies_on_the_same_demand(demo):
         daily = con.execute("SELECT policy, count(DISTINCT date) AS days, sum(units_demanded) AS demanded, "
                             "min(on_hand_units) AS low FROM marts.policy_backtest_daily GROUP BY policy").df()
     value = kpis.set_index(["policy", "kpi"])["value"]
-    assert set(kpis["policy"]) == {"stockpilot", "baseline"}
-    for policy in ("stockpilot", "baseline"):
+    assert set(kpis["policy"]) == {"stockpilot", "baseline", "perfect_foresight"}
+    for policy in ("stockpilot", "baseline", "perfect_foresight"):
         for share in ("fill_rate", "cycle_service_level", "stockout_rate"):
             assert 0.0 <= value[(policy, share)] <= 1.0, (policy, share)
         assert value[(policy, "average_inventory_units")] > 0
         assert value[(policy, "turns")] > 0
         assert value[(policy, "units_served")] <= value[(policy, "units_demanded")]
     days = load_config().backtest.asset_window_days
-    assert daily["days"].tolist() == [days, days]
+    assert daily["days"].tolist() == [days, days, days]
     assert daily["demanded"].nunique() == 1 and daily["demanded"].iloc[0] > 0  # the same real demand
     assert (daily["low"] >= 0).all()

@@ -48,7 +48,8 @@ def inputs(history, *, transit: float = 3.0, std: float = 0.0, dc_unlimited: boo
 
 def backtest(history, days: int, *, policies=("baseline",), backtest_cfg: dict | None = None,
              replenishment_cfg: dict | None = None, **world):
-    cfg = BacktestConfig.model_validate({"workers": 1, **(backtest_cfg or {})})
+    # the hand-worked cases use the fixed 30/60-day rule (no lead time added)
+    cfg = BacktestConfig.model_validate({"workers": 1, "baseline": {"plus_lead_time": False}, **(backtest_cfg or {})})
     return run_backtest(inputs(history, **world), cfg, ForecastConfig(prophet_max_series=0),
                         ReplenishmentConfig.model_validate(replenishment_cfg or {}), days=days, policies=policies)
 

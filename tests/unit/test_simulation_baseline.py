@@ -13,7 +13,7 @@ from pipelines.simulation import BaselinePolicy, SimulationState, build_network
 from pipelines.simulation.engine import OPEN_ORDER_COLUMNS
 from tests.unit.simulation_world import inputs
 
-RULE = BaselineRuleConfig(reorder_cover_days=30, order_up_to_days=60, sales_days=30)
+RULE = BaselineRuleConfig(reorder_cover_days=30, order_up_to_days=60, sales_days=30, plus_lead_time=False)
 
 
 def _decide(dc_on_hand: float, store_on_hand: float, store_inbound: float, rule: BaselineRuleConfig = RULE,
@@ -60,7 +60,7 @@ def test_position_at_the_threshold_orders_nothing():
 
 def test_other_numbers_come_from_the_config():
     # 10 days / 20 days: 110 ≥ 40, nothing to do; 35 < 40 → up to 80: 45, 48 in cases
-    rule = BaselineRuleConfig(reorder_cover_days=10, order_up_to_days=20, sales_days=30)
+    rule = BaselineRuleConfig(reorder_cover_days=10, order_up_to_days=20, sales_days=30, plus_lead_time=False)
     assert _decide(dc_on_hand=500, store_on_hand=100, store_inbound=10, rule=rule).empty
     assert _decide(dc_on_hand=500, store_on_hand=35, store_inbound=0, rule=rule)["quantity"].tolist() == [48]
 
@@ -72,3 +72,25 @@ def test_purchases_wait_for_the_weekly_purchase_night_transfers_do_not():
                    purchase_every=7)["quantity"].tolist() == [204]
     assert _decide(dc_on_hand=500, store_on_hand=100, store_inbound=10, night=0,
                    purchase_every=7)["quantity"].tolist() == [132]
+
+
+LEAD_RULE = BaselineRuleConfig(reorder_cover_days=30, order_up_to_days=60, sales_days=30, plus_lead_time=True)
+
+
+def test_with_the_lead_time_the_store_reorders_below_lead_time_plus_thirty_days():
+    # transfer lead time = 1 ship day + 3 days DC → STORE = 4: reorder below (4 + 30) × 4 = 136,
+    # up to (4 + 60) × 4 = 256. Position 130 < 136: 256 − 130 = 126 units, 132 in cases of 12
+    orders = _decide(dc_on_hand=500, store_on_hand=120, store_inbound=10, rule=LEAD_RULE)
+    assert orders[orders["kind"].eq("transfer")]["quantity"].tolist() == [132]
+    # 140 ≥ 136: nothing, where the fixed rule (below 120) would not order either
+    assert _decide(dc_on_hand=500, store_on_hand=130, store_inbound=10, rule=LEAD_RULE).empty
+
+
+def test_with_the_lead_time_the_echelon_buys_below_purchase_lead_time_plus_thirty_days():
+    # purchase lead time = 10 days production + 20 days sea = 30: the echelon (DC 0 + STORE 200)
+    # reorders below (30 + 30) × 4 = 240, up to (30 + 60) × 4 = 360: 160, raised to the MOQ 200,
+    # 204 in cases of 12. The fixed rule (below 120) buys nothing at 200.
+    orders = _decide(dc_on_hand=0, store_on_hand=200, store_inbound=0, rule=LEAD_RULE)
+    assert orders.to_dict("records") == [{"sku": "A", "origin_id": "SUP", "destination_id": "DC",
+                                          "mode": "sea", "quantity": 204, "kind": "purchase"}]
+    assert _decide(dc_on_hand=0, store_on_hand=200, store_inbound=0).empty
