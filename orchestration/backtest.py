@@ -1,9 +1,9 @@
-"""Policy backtest assets: ``marts.policy_backtest`` (KPIs per policy) and
-``marts.policy_backtest_daily`` (inventory, demand and stockouts per day), from
-``pipelines.simulation``.
+"""Policy backtest assets: ``marts.policy_backtest`` (KPIs per policy),
+``marts.policy_backtest_daily`` (inventory, demand and stockouts per day) and
+``marts.policy_backtest_losses`` (why each unit was lost), from ``pipelines.simulation``.
 
 The inputs are read in the ``duckdb`` pool and the connection closed; the simulation (minutes
-for a long window) runs outside any connection; the two tables are then replaced in one
+for a long window) runs outside any connection; the three tables are then replaced in one
 transaction. The nightly asset replays ``backtest.asset_window_days`` on a fixed sample of at most
 ``backtest.asset_max_skus`` SKUs; ``stockpilot backtest`` replays ``--days`` (default
 ``backtest.window_days``) on every SKU with the same functions.
@@ -25,6 +25,7 @@ from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest
 from pipelines.simulation.charts import backtest_chart
 from pipelines.simulation.history import sample_skus
 from pipelines.simulation.kpis import kpi_comparison
+from pipelines.simulation.losses import loss_summary
 from pipelines.warehouse import connect, replace_tables, table_exists
 
 #: What the backtest reads, so it runs after them and they are its lineage.
@@ -57,11 +58,15 @@ INPUT_QUERIES = {
                       " AS INTEGER) AS island FROM marts.fct_daily_stock) GROUP BY sku, island",
 }
 DESCRIPTIONS = {
-    "policy_backtest": "KPIs of Stockpilot's nightly plan and of the spreadsheet rule (30/60 days) replayed "
-                       "against the same real demand: fill rate, cycle service level, stockouts, average "
-                       "inventory, turns, holding, ordering and transport cost, CO2e.",
+    "policy_backtest": "KPIs of Stockpilot's nightly plan, of the spreadsheet rule (lead time + 30 / + 60 days) "
+                       "and of the perfect-foresight ceiling replayed against the same real demand: fill rate, "
+                       "cycle service level, stockouts, average inventory, turns, holding, ordering and transport "
+                       "cost, CO2e.",
     "policy_backtest_daily": "Per policy, day and stock location of the backtest: on hand, in transit, demand, "
                              "units served and missed, stockouts, orders placed.",
+    "policy_backtest_losses": "Per policy, SKU, stock location and day with lost demand: the units lost and why "
+                              "(start-up stock, upstream empty, not ordered, ordered late, lead time longer, "
+                              "ordered too little).",
 }
 
 
@@ -124,14 +129,24 @@ def display_table(result: BacktestResult) -> pd.DataFrame:
     return out
 
 
+def loss_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Lost units by policy and cause as text for the terminal (``losses.loss_summary``)."""
+    return pd.DataFrame({"policy": summary["policy"], "cause": summary["cause"],
+                         "lost units": [f"{v:,.0f}" for v in summary["lost_units"]],
+                         "share": [f"{v:.1%}" for v in summary["share_of_lost"]],
+                         "meaning": summary["meaning"]})
+
+
 def write_tables(stockpilot: StockpilotResource, result: BacktestResult) -> None:
-    """Replace both tables in one transaction."""
+    """Replace the three tables in one transaction."""
     with stockpilot.connect() as con:
-        replace_tables(con, "marts", {"policy_backtest": result.kpis, "policy_backtest_daily": result.daily})
+        replace_tables(con, "marts", {"policy_backtest": result.kpis, "policy_backtest_daily": result.daily,
+                                      "policy_backtest_losses": result.losses})
 
 
-def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict) -> dict:
-    """The KPIs side by side, the time taken and the chart of inventory and stockouts."""
+def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict, losses: pd.DataFrame | None = None
+                     ) -> dict:
+    """The KPIs side by side, lost units by cause, the time taken and the chart of inventory and stockouts."""
     values = kpis.set_index(["policy", "kpi"])["value"]
 
     def kpi(policy: str, name: str) -> float:
@@ -150,6 +165,8 @@ def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict) -> dic
         "fill_rate_baseline": kpi("baseline", "fill_rate"),
         "average_inventory_value_stockpilot": kpi("stockpilot", "average_inventory_value"),
         "average_inventory_value_baseline": kpi("baseline", "average_inventory_value"),
+        "fill_rate_perfect_foresight": kpi("perfect_foresight", "fill_rate"),
+        "lost_units_by_cause": markdown_table(loss_summary(losses).round(3), max_rows=40),
         "kpis": markdown_table(kpi_comparison(kpis).round(4), max_rows=40),
         "seconds": markdown_table(pd.DataFrame({"phase": list(info["seconds"]),
                                                 "seconds": [round(v, 1) for v in info["seconds"].values()]})),
@@ -201,6 +218,7 @@ def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
                           days=cfg.backtest.asset_window_days)
     result.kpis.to_parquet(work / "policy_backtest.parquet", index=False)
     result.daily.to_parquet(work / "policy_backtest_daily.parquet", index=False)
+    result.losses.to_parquet(work / "policy_backtest_losses.parquet", index=False)
     (work / "result.json").write_text(json.dumps({
         "window_start": result.window.start.isoformat(), "window_end": result.window.end.isoformat(),
         "days": result.window.days, "seconds": result.seconds, "unplaced_units": result.unplaced_units,
@@ -213,14 +231,15 @@ def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
 
 @dg.op(out={name: dg.Out(dg.Nothing) for name in DESCRIPTIONS}, pool=DUCKDB_POOL)
 def publish_policy_backtest(stockpilot: StockpilotResource, work_dir: str):
-    """Replace both tables in one transaction, so they always come from the same simulation."""
+    """Replace the three tables in one transaction, so they always come from the same simulation."""
     work = Path(work_dir)
     tables = {name: pd.read_parquet(work / f"{name}.parquet") for name in DESCRIPTIONS}
     info = json.loads((work / "result.json").read_text())
     with stockpilot.connect() as con:
         replace_tables(con, "marts", tables)
     shutil.rmtree(work, ignore_errors=True)
-    extra = summary_metadata(tables["policy_backtest"], tables["policy_backtest_daily"], info)
+    extra = summary_metadata(tables["policy_backtest"], tables["policy_backtest_daily"], info,
+                             tables["policy_backtest_losses"])
     for name, df in tables.items():
         yield dg.Output(None, output_name=name, metadata={
             "dagster/row_count": dg.MetadataValue.int(len(df)), "table": dg.MetadataValue.text(f"marts.{name}"),

@@ -136,7 +136,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
     from rich.progress import Progress
 
-    from orchestration.backtest import display_table, simulate_from_warehouse, warehouse_ready, write_tables
+    from orchestration.backtest import (
+        display_table,
+        loss_table,
+        simulate_from_warehouse,
+        warehouse_ready,
+        write_tables,
+    )
     from orchestration.runner import run_pipeline
 
     if not warehouse_ready(stockpilot.warehouse):
@@ -171,9 +177,13 @@ def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
     console.print(_table(f"Policy backtest {result.window.start} … {result.window.end} ({days} days, "
                          f"{'lost sales' if cfg.backtest.lost_sales else 'backorders'}, seed {cfg.backtest.seed})",
                          display_table(result)))
+    causes = loss_table(result.loss_summary())
+    if len(causes):
+        console.print(_table("Why units were lost (marts.policy_backtest_losses; docs/outputs.md)", causes))
     seconds = ", ".join(f"{name} {value:.0f} s" for name, value in result.seconds.items())
     console.print(f"Took {sum(result.seconds.values()):.0f} s ({seconds}).")
-    console.print(f"Tables marts.policy_backtest and marts.policy_backtest_daily in {stockpilot.warehouse}.")
+    console.print("Tables marts.policy_backtest, marts.policy_backtest_daily and marts.policy_backtest_losses in "
+                  f"{stockpilot.warehouse}.")
     return 0
 
 

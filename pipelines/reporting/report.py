@@ -41,7 +41,7 @@ SECTIONS = {
     "plans": "Tonight's transfer orders and purchase suggestions",
     "dead-stock": "Dead stock and ageing",
     "kpis": "KPIs",
-    "backtest": "Policy backtest: Stockpilot against the spreadsheet rule",
+    "backtest": "Policy backtest: Stockpilot against the spreadsheet rule and the perfect-foresight ceiling",
 }
 AGE_BUCKETS = ["units_0_90", "units_91_180", "units_181_270", "units_271_365", "units_over_365"]
 #: What the report reads (marts.<name>); absent ones are reported as not built.
@@ -59,6 +59,7 @@ QUERIES = {
     "dim_sku": "SELECT sku, title FROM marts.dim_sku",
     "policy_backtest": "SELECT * FROM marts.policy_backtest",
     "policy_backtest_daily": "SELECT * FROM marts.policy_backtest_daily ORDER BY date",
+    "policy_backtest_losses": "SELECT * FROM marts.policy_backtest_losses",
 }
 
 
@@ -354,7 +355,8 @@ def kpi_section(data: ReportData) -> str:
 def backtest_section(data: ReportData) -> str:
     """The policy backtest's KPIs and chart (``pipelines.simulation.charts``)."""
     return _section("backtest", backtest_report_html(data.tables.get("policy_backtest"),
-                                                     data.tables.get("policy_backtest_daily")))
+                                                     data.tables.get("policy_backtest_daily"),
+                                                     data.tables.get("policy_backtest_losses")))
 
 
 def render_report(data: ReportData, cfg: ReportConfig, attention_below: int = 60,

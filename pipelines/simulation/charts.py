@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
+from pipelines.simulation.losses import CAUSES, loss_summary  # noqa: E402
 
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452", "perfect_foresight": "#8c8c8c"}
 LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule", "perfect_foresight": "perfect foresight"}
@@ -59,10 +60,13 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
-def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) -> str:
-    """The report's policy-backtest block: the KPIs of both policies side by side and the chart.
+def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None,
+                         losses: pd.DataFrame | None = None) -> str:
+    """The report's policy-backtest block: the KPIs of the policies side by side, the lost units
+    by cause and the chart.
 
-    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily (None: not built)."""
+    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily; ``losses``:
+    marts.policy_backtest_losses (None: not built)."""
     if kpis is None or kpis.empty:
         return ('<p class="missing">Not built yet: marts.policy_backtest (run <code>stockpilot backtest</code> '
                 'or the nightly run).</p>')
@@ -84,7 +88,31 @@ def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) 
             "Perfect foresight knows the demand and the transit times ahead and orders exactly what they need: "
             "the ceiling the other two are read against. Definitions: docs/outputs.md.</p>"
             f"<table><thead><tr><th>kpi</th>{head}<th>unit</th></tr></thead><tbody>{rows}</tbody></table>")
+    body += _losses_html(losses)
     if daily is not None and len(daily):
         png = base64.b64encode(backtest_chart(daily)).decode()
         body += f'<img alt="policy backtest: inventory and stockouts" src="data:image/png;base64,{png}">'
     return body
+
+
+def _losses_html(losses: pd.DataFrame | None) -> str:
+    """Lost units by cause, one column per policy, the causes that lost most first."""
+    summary = loss_summary(losses)
+    if summary.empty:
+        return ""
+    wide = summary.pivot_table(index="cause", columns="policy", values="lost_units", aggfunc="sum", fill_value=0.0)
+    policies = [p for p in ("stockpilot", "baseline", "perfect_foresight") if p in wide.columns]
+    policies += [p for p in wide.columns if p not in policies]
+    wide = wide[policies].sort_values(policies[0], ascending=False)
+    head = "".join(f'<th class="num">{html.escape(LABELS.get(p, p))}</th>' for p in policies)
+    rows = "".join(
+        f"<tr><td>{html.escape(cause)}</td>" + "".join(f'<td class="num">{_cell(float(r[p]))}</td>' for p in policies)
+        + f"<td>{html.escape(CAUSES.get(cause, ''))}</td></tr>"
+        for cause, r in wide.iterrows())
+    first = losses.groupby("policy").apply(
+        lambda g: g.loc[g["in_first_lead_time"].astype(bool), "lost_units"].sum(), include_groups=False)
+    note = "; ".join(f"{LABELS.get(p, p)} {first.get(p, 0.0):,.0f}" for p in policies)
+    return ("<h3>Why units were lost</h3>"
+            '<p class="note">Each lost unit by its cause (marts.policy_backtest_losses). Units lost in the first '
+            f"lead time, which only the starting stock could serve: {html.escape(note)}.</p>"
+            f"<table><thead><tr><th>cause</th>{head}<th>meaning</th></tr></thead><tbody>{rows}</tbody></table>")

@@ -86,7 +86,7 @@ def test_landing_refresh_rebuilds_channel_allocation_without_the_forecast(tmp_pa
 
 def test_policy_backtest_reads_the_demand_the_catalogue_and_the_network(tmp_path):
     graph = _defs(tmp_path).resolve_asset_graph()
-    for table in ("policy_backtest", "policy_backtest_daily"):
+    for table in ("policy_backtest", "policy_backtest_daily", "policy_backtest_losses"):
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/fct_daily_demand", "marts/dim_sku", "marts/dim_location",
                 "intermediate/int_demand_components", "staging/stg_raw__lanes"} <= parents, table

@@ -339,3 +339,9 @@ def test_policy_backtest_scores_both_policies_on_the_same_demand(demo):
     assert daily["days"].tolist() == [days, days, days]
     assert daily["demanded"].nunique() == 1 and daily["demanded"].iloc[0] > 0  # the same real demand
     assert (daily["low"] >= 0).all()
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        lost = con.execute("SELECT policy, sum(lost_units) AS lost, count(*) FILTER (WHERE cause IS NULL) AS "
+                           "unexplained FROM marts.policy_backtest_losses GROUP BY policy").df().set_index("policy")
+    for policy in lost.index:  # every lost unit has its cause
+        assert lost.loc[policy, "lost"] == pytest.approx(value[(policy, "units_missed")], abs=0.01)
+        assert lost.loc[policy, "unexplained"] == 0

@@ -43,3 +43,15 @@ def test_report_block_shows_every_policy_the_window_and_the_chart():
 
 def test_report_block_says_when_the_backtest_is_not_built():
     assert "Not built yet: marts.policy_backtest" in backtest_report_html(None, None)
+
+
+def test_report_block_lists_lost_units_by_cause_for_each_policy():
+    """The hand-worked spike of test_simulation_losses: the rule loses 100 units at start-up and
+    50 ordered late, the ceiling the 100 of start-up only."""
+    spike = [10.0] * 30 + [10.0] * 5 + [410.0] + [10.0] * 14
+    result = backtest(spike, days=20, transit=9.0, policies=("baseline", "perfect_foresight"))
+    block = backtest_report_html(result.kpis, result.daily, result.losses)
+    assert "Why units were lost" in block and "perfect foresight" in block
+    assert '<td>ordered_late</td><td class="num">50.00</td><td class="num">0.00</td>' in block
+    assert "first lead time, which only the starting stock could serve: spreadsheet rule 100; perfect foresight 100" in block
+    assert "Why units were lost" not in backtest_report_html(result.kpis, result.daily, None)
