@@ -194,7 +194,7 @@ def projected_stockout_date(position, daily_forecast, as_of: date):
     dates = np.datetime64(as_of, "D") + days.astype("timedelta64[D]")
     dates = np.where(near, dates, np.datetime64("NaT"))
     if dates.ndim == 0:
-        return None if np.isnat(dates) else dates.astype(object)
+        return None if np.isnat(dates) else dates.item()  # a datetime.date, not a 0-d array
     return dates
 
 
