@@ -10,10 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
 #: Days at the end of a forecast whose mean rate continues it when a question reaches past it.
 TAIL_DAYS = 28
+#: Days ahead past which no date is given (ten years): stock lasting longer has no projected
+#: stockout date, and a day count beyond it (the cover of a near-zero forecast, a lead time of
+#: decades) is no date rather than one past what a timestamp holds (year 2262) or nonsense.
+MAX_STOCKOUT_DAYS = 3650
 
 
 def z_score(service_level):
@@ -178,15 +183,24 @@ def projected_stockout_date(position, daily_forecast, as_of: date):
     """The day the position runs out: ``as_of`` + ceil(days of cover) (:func:`days_of_cover`).
 
     A position lasting exactly 15 days runs out on day 15 after ``as_of``. Returns a
-    ``datetime.date`` (None when demand never uses it up) for one series, else a numpy
-    ``datetime64[D]`` array with NaT there.
+    ``datetime.date`` (None when demand never uses it up or it lasts more than
+    MAX_STOCKOUT_DAYS) for one series, else a numpy ``datetime64[D]`` array with NaT there.
     """
     cover = days_of_cover(position, daily_forecast)
-    finite = np.isfinite(cover)
+    # a near-zero forecast gives a finite cover of 1e20 days: no int64, no date holds that
+    near = np.isfinite(cover) & (cover <= MAX_STOCKOUT_DAYS)
     # a rounding hair above a whole day must not push the date a day later
-    days = np.where(finite, np.ceil(np.round(np.where(finite, cover, 0.0), 9)), 0).astype("int64")
+    days = np.where(near, np.ceil(np.round(np.where(near, cover, 0.0), 9)), 0).astype("int64")
     dates = np.datetime64(as_of, "D") + days.astype("timedelta64[D]")
-    dates = np.where(finite, dates, np.datetime64("NaT"))
+    dates = np.where(near, dates, np.datetime64("NaT"))
     if dates.ndim == 0:
-        return None if np.isnat(dates) else dates.astype(object)
+        return None if np.isnat(dates) else dates.item()  # a datetime.date, not a 0-d array
     return dates
+
+
+def days_after(as_of: date, days) -> pd.DatetimeIndex:
+    """``as_of`` + ``days`` (whole days, an array) as timestamps; NaT where ``days`` is missing,
+    infinite or further than MAX_STOCKOUT_DAYS either way (no date that far is planned)."""
+    days = np.asarray(days, dtype=float)
+    near = np.isfinite(days) & (np.abs(days) <= MAX_STOCKOUT_DAYS)
+    return pd.Timestamp(as_of) + pd.to_timedelta(np.where(near, days, np.nan), unit="D")

@@ -147,7 +147,7 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
         return conform(None, PURCHASES), pd.DataFrame(columns=SPLIT_COLUMNS)
     as_of_ts = pd.Timestamp(as_of)
     order_in = np.floor(np.round(reach, 6))
-    frame["order_by"] = as_of_ts + pd.to_timedelta(order_in, unit="D")
+    frame["order_by"] = policy.days_after(as_of, order_in)
     wait = np.clip(order_in, 0, None)  # days until the order is placed
     p50 = cube.total_p50[due]
     window = window[due]
@@ -160,12 +160,15 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     # never a suggestion of nothing: at the exact crossing with no cover days the gap can be 0
     frame["quantity"] = purchase_quantity(np.maximum(frame["order_up_to"] - frame["position_at_order"], 1),
                                           frame["moq"], frame["case_pack"])
-    frame["expected_arrival"] = (frame["order_by"].clip(lower=as_of_ts)
-                                 + pd.to_timedelta(np.ceil(np.round(frame["lead_time_days"], 6)), unit="D"))
+    frame["expected_arrival"] = policy.days_after(
+        as_of, np.clip(order_in, 0, None) + np.ceil(np.round(frame["lead_time_days"].to_numpy(), 6)))
     frame["is_urgent"] = frame["order_by"] <= as_of_ts
     cover = frame["days_of_cover"].to_numpy(dtype=float)
-    latest = np.floor(np.round(cover - frame["lead_time_days"].to_numpy(), 6))
-    frame["last_order_date"] = as_of_ts + pd.to_timedelta(np.where(np.isfinite(latest), latest, np.nan), unit="D")
+    # no projected stockout (cover beyond MAX_STOCKOUT_DAYS, or never), no last order date:
+    # a near-zero forecast's cover is finite but astronomically long
+    latest = np.where(cover <= policy.MAX_STOCKOUT_DAYS,
+                      np.floor(np.round(cover - frame["lead_time_days"].to_numpy(), 6)), np.nan)
+    frame["last_order_date"] = policy.days_after(as_of, latest)
     stockout = pd.to_datetime(frame["projected_stockout_date"])
     frame["stockout_before_arrival"] = stockout.notna() & (stockout < frame["expected_arrival"])
 
@@ -206,7 +209,7 @@ def _fastest(all_supplier_lanes: pd.DataFrame, frame: pd.DataFrame, as_of: date)
         "origin_id").head(1).set_index("origin_id")
     out = pd.DataFrame({"sku": frame["sku"]})
     days = frame["production_lead_time_days"] + frame["supplier_id"].map(quickest["expected_transit_days"])
-    out["arrival"] = pd.Timestamp(as_of) + pd.to_timedelta(np.ceil(days.fillna(0)), unit="D")
+    out["arrival"] = policy.days_after(as_of, np.ceil(days.fillna(0).to_numpy()))
     out["lane"] = (frame["supplier_id"].map(quickest["mode"]).fillna("") + " to "
                    + frame["supplier_id"].map(quickest["destination_id"]).fillna(""))
     return out

@@ -79,7 +79,10 @@ def window_error_std(demand: np.ndarray, window_days, forecast_days: int,
     rows, days = demand.shape
     m = int(forecast_days)
     out = np.zeros(rows)
-    width = np.broadcast_to(np.maximum(np.rint(np.asarray(window_days, dtype=float)), 1).astype(np.int64), (rows,))
+    # a window longer than the history measures nothing: clipped there before the cast, so a
+    # lead time of 1e20 days is not an int64 overflow that happens to be skipped
+    width = np.broadcast_to(np.clip(np.rint(np.asarray(window_days, dtype=float)), 1, days + 1).astype(np.int64),
+                            (rows,))
     # rows sharing a window (few: it follows the lanes) are measured together by plain slicing
     for w in np.unique(width):
         if days - w - m + 1 < MIN_ORIGINS:

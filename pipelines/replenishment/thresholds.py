@@ -100,7 +100,7 @@ def protection(p50: np.ndarray, sigma: np.ndarray, lead_time, lead_time_std, rev
 
 
 #: Stock lasting longer than this has no projected stockout date (days).
-MAX_STOCKOUT_DAYS = 3650
+MAX_STOCKOUT_DAYS = policy.MAX_STOCKOUT_DAYS
 
 
 def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +108,6 @@ def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tu
     position lasts more than MAX_STOCKOUT_DAYS)."""
     cover = policy.days_of_cover(position, p50)
     stockout = policy.projected_stockout_date(position, p50, as_of)
-    stockout = np.where(cover <= MAX_STOCKOUT_DAYS, stockout, np.datetime64("NaT"))
     return np.where(np.isfinite(cover), cover, np.nan), stockout
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import ReplenishmentConfig
+from pipelines.replenishment import policy
 from pipelines.replenishment.rounding import round_down_to_multiple, round_up_to_multiple
 from pipelines.replenishment.schema import TRANSFERS, conform
 from pipelines.replenishment.words import dates, num
@@ -122,7 +123,8 @@ def plan_transfers(targets: pd.DataFrame, skus: pd.DataFrame, positions: pd.Data
         cand["avail"] = avail.reindex(pd.MultiIndex.from_arrays([cand["sku"], cand["origin_id"]])).fillna(0).to_numpy()
         stockout = cand["stockout"].fillna(_FAR)
         for kind, transit in (("nominal", "transit_days"), ("expected", "expected_transit_days")):
-            arrival = ship_by + pd.to_timedelta(np.ceil(cand[transit].to_numpy()), unit="D")
+            # a lane of 100,000 days lands past any timestamp: no date (never before the stockout)
+            arrival = policy.days_after(as_of, cfg.transfer_ship_days + np.ceil(cand[transit].to_numpy()))
             cand[f"{kind}_arrival"] = arrival
             cand[f"{kind}_late"] = np.where(arrival <= stockout, 0.0, np.ceil(cand[transit].to_numpy()))
         cand["no_stock"] = cand["avail"] <= 0

@@ -94,6 +94,8 @@ def test_projected_stockout_date_is_as_of_plus_the_days_of_cover():
     # 12 units at 5/day: runs out during day 3
     assert policy.projected_stockout_date(12, [5.0] * 90, as_of) == date(2026, 6, 4)
     assert policy.projected_stockout_date(5, [0.0] * 90, as_of) is None
+    # 1e9 units at 1e-12/day last 1e21 days: finite, but no date (nor int64) holds that
+    assert policy.projected_stockout_date(1e9, [1e-12] * 90, as_of) is None
     dates = policy.projected_stockout_date(np.array([75, 12]), np.full((2, 90), 5.0), as_of)
     assert list(dates.astype(object)) == [date(2026, 6, 16), date(2026, 6, 4)]
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pipelines.replenishment.rounding import purchase_quantity, round_up_to_multiple, split_whole
-from tests.unit.replenishment_world import AS_OF, config, in_transit, plan, row
+from tests.unit.replenishment_world import AS_OF, config, in_transit, lanes, plan, row
 
 
 def test_the_worked_example_five_a_day_seventy_five_on_hand_twenty_five_days_lead_time():
@@ -138,3 +138,15 @@ def test_placed_units_never_exceed_what_arrives():
               cfg=config(purchase_cover_days=30)).regional_placement
     per_entry = pl.groupby(["sku", "entry_id"]).agg(placed=("placed_units", "sum"), incoming=("incoming_units", "first"))
     assert (per_entry["placed"] == per_entry["incoming"]).all()
+
+
+def test_a_near_zero_forecast_due_on_its_safety_stock_has_no_last_order_date():
+    """1e-12 units/day with a wide band: 100 units cover 1e14 days, but the safety stock (over
+    600 units) makes the purchase due. No stockout is in sight, so no last order date either
+    (as_of + 1e14 days was an OverflowError)."""
+    sea_44 = {("SUP", "UP-E", "sea"): {"transit_days": 44.0}, ("SUP", "UP-W", "sea"): {"transit_days": 44.0}}
+    p = plan({"Z": {"east": 1e-12}}, {("Z", "FC-E"): 100}, [{"sku": "Z"}], band=50.0, lane_table=lanes(sea_44))
+    s = row(p.purchase_suggestions, sku="Z")
+    assert s["days_of_cover"] > 1e13
+    assert pd.isna(s["projected_stockout_date"]) and pd.isna(s["last_order_date"])
+    assert s["expected_arrival"] == AS_OF + timedelta(days=54)
