@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
+from pipelines.simulation.status import FAILED  # noqa: E402
 
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452"}
 LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule"}
@@ -59,10 +60,20 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
-def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None) -> str:
-    """The report's policy-backtest block: the KPIs of both policies side by side and the chart.
+def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None,
+                         status: pd.DataFrame | None = None) -> str:
+    """The report's policy-backtest block: the KPIs of both policies side by side and the chart,
+    or, when the last backtest failed, that it failed and why instead of the figures.
 
-    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily (None: not built)."""
+    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily;
+    ``status``: marts.policy_backtest_status (None: not built)."""
+    if status is not None and len(status) and status["status"].iloc[0] == FAILED:
+        row = status.iloc[0]
+        as_of = "" if pd.isna(row["as_of"]) else f" (as of {pd.Timestamp(row['as_of']).date()})"
+        return (f'<p class="missing">The policy backtest failed{html.escape(as_of)} in '
+                f'<code>{html.escape(str(row["failed_step"]))}</code>: {html.escape(str(row["error"]))}. '
+                "Its figures are not shown; tonight's plans above do not depend on it. "
+                "The run's log in the Dagster UI has the traceback.</p>")
     if kpis is None or kpis.empty:
         return ('<p class="missing">Not built yet: marts.policy_backtest (run <code>stockpilot backtest</code> '
                 'or the nightly run).</p>')

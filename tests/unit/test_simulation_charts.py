@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from pipelines.simulation import status
 from pipelines.simulation.charts import backtest_chart, backtest_report_html
 from pipelines.simulation.kpis import kpi_comparison
 from tests.unit.simulation_world import backtest
@@ -43,3 +46,27 @@ def test_report_block_shows_every_policy_the_window_and_the_chart():
 
 def test_report_block_says_when_the_backtest_is_not_built():
     assert "Not built yet: marts.policy_backtest" in backtest_report_html(None, None)
+
+
+def test_report_block_says_the_backtest_failed_and_why_instead_of_its_figures():
+    result = _result()  # the last successful backtest's figures, still in the warehouse
+    # as read back from the warehouse: the date as a timestamp
+    failed = status.failed(date(2026, 10, 31), "OverflowError: value too large", "simulate_policies", "run-1")
+    failed["as_of"] = pd.to_datetime(failed["as_of"].astype("object"))
+
+    block = backtest_report_html(result.kpis, result.daily, failed)
+
+    assert "The policy backtest failed (as of 2026-10-31) in <code>simulate_policies</code>: " \
+           "OverflowError: value too large." in block
+    assert "fill_rate" not in block and "data:image/png" not in block
+
+
+def test_report_block_shows_the_figures_when_the_last_backtest_succeeded():
+    result = _result()
+    block = backtest_report_html(result.kpis, result.daily, status.succeeded(result, "stockpilot backtest"))
+    assert "fill_rate" in block and "failed" not in block
+
+
+def test_the_error_line_is_the_class_and_the_first_line_of_the_message():
+    assert status.error_line(OverflowError("value too large\nsecond line")) == "OverflowError: value too large"
+    assert status.error_line(KeyError()) == "KeyError"
