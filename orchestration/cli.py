@@ -167,13 +167,14 @@ def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             return 2
-    write_tables(stockpilot, result)
+    write_tables(stockpilot, result, written_by="stockpilot backtest")
     console.print(_table(f"Policy backtest {result.window.start} … {result.window.end} ({days} days, "
                          f"{'lost sales' if cfg.backtest.lost_sales else 'backorders'}, seed {cfg.backtest.seed})",
                          display_table(result)))
     seconds = ", ".join(f"{name} {value:.0f} s" for name, value in result.seconds.items())
     console.print(f"Took {sum(result.seconds.values()):.0f} s ({seconds}).")
-    console.print(f"Tables marts.policy_backtest and marts.policy_backtest_daily in {stockpilot.warehouse}.")
+    console.print(f"Tables marts.policy_backtest, marts.policy_backtest_daily and marts.policy_backtest_status "
+                  f"in {stockpilot.warehouse}.")
     return 0
 
 
