@@ -1,17 +1,24 @@
 """Policy backtest assets: ``marts.policy_backtest`` (KPIs per policy),
 ``marts.policy_backtest_daily`` (inventory, demand and stockouts per day) and
-``marts.policy_backtest_losses`` (why each unit was lost), from ``pipelines.simulation``.
+``marts.policy_backtest_losses`` (why each unit was lost) and ``marts.policy_backtest_status``
+(whether it succeeded, and why not), from ``pipelines.simulation``.
 
 The inputs are read in the ``duckdb`` pool and the connection closed; the simulation (minutes
-for a long window) runs outside any connection; the three tables are then replaced in one
+for a long window) runs outside any connection; the tables are then replaced in one
 transaction. The nightly asset replays ``backtest.asset_window_days`` on a fixed sample of at most
 ``backtest.asset_max_skus`` SKUs; ``stockpilot backtest`` replays ``--days`` (default
 ``backtest.window_days``) on every SKU with the same functions.
+
+The backtest only measures the plan (report only): when reading its inputs or simulating
+raises, the error is kept, ``marts.policy_backtest_status`` says so (the figures stay the last
+successful backtest's) and is materialized, so the report and the publishing that come after
+it still run, and only then does the last op fail the step with the error.
 """
 
 
 import json
 import shutil
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +27,9 @@ import pandas as pd
 
 from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
+from orchestration.roles import REPORT_ONLY
 from pipelines.config import StockpilotConfig, load_config
-from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest
+from pipelines.simulation import BacktestInputs, BacktestResult, run_backtest, status
 from pipelines.simulation.charts import backtest_chart
 from pipelines.simulation.history import sample_skus
 from pipelines.simulation.kpis import kpi_comparison
@@ -68,6 +76,16 @@ DESCRIPTIONS = {
                               "(start-up stock, upstream empty, not ordered, ordered late, lead time longer, "
                               "ordered too little).",
 }
+STATUS_TABLE = "policy_backtest_status"
+STATUS_DESCRIPTION = ("Whether the last policy backtest succeeded; when it failed, in which step and why (the "
+                      "figures then stay the last successful backtest's). Written also when the backtest fails, "
+                      "so the report and the publishing, which wait for it, still run.")
+#: The figures, materialized only when tonight's backtest succeeded: steps that must run after
+#: the backtest whatever its outcome wait for STATUS_KEY instead.
+TABLE_KEYS = tuple(dg.AssetKey(["marts", name]) for name in DESCRIPTIONS)
+STATUS_KEY = dg.AssetKey(["marts", STATUS_TABLE])
+#: Kept in the work folder when reading the inputs or simulating raised.
+FAILURE_FILE = "failure.json"
 
 
 def latest_as_of(con) -> date:
@@ -137,11 +155,12 @@ def loss_table(summary: pd.DataFrame) -> pd.DataFrame:
                          "meaning": summary["meaning"]})
 
 
-def write_tables(stockpilot: StockpilotResource, result: BacktestResult) -> None:
-    """Replace the three tables in one transaction."""
+def write_tables(stockpilot: StockpilotResource, result: BacktestResult, written_by: str) -> None:
+    """Replace the three tables and the status in one transaction."""
     with stockpilot.connect() as con:
         replace_tables(con, "marts", {"policy_backtest": result.kpis, "policy_backtest_daily": result.daily,
-                                      "policy_backtest_losses": result.losses})
+                                      "policy_backtest_losses": result.losses,
+                                      STATUS_TABLE: status.succeeded(result, written_by)})
 
 
 def summary_metadata(kpis: pd.DataFrame, daily: pd.DataFrame, info: dict, losses: pd.DataFrame | None = None
@@ -196,14 +215,31 @@ def load_inputs(work: Path) -> BacktestInputs:
     return BacktestInputs(as_of=as_of, country=str(meta["country"].iloc[0]), **frames)
 
 
+def _record_failure(context: dg.OpExecutionContext, work: Path, exc: Exception) -> None:
+    """Keep the error for the ops after this one, which record it and fail the step."""
+    work.mkdir(parents=True, exist_ok=True)
+    failure = {"step": context.op.name, "error": status.error_line(exc), "traceback": traceback.format_exc()}
+    (work / FAILURE_FILE).write_text(json.dumps(failure))
+    context.log.error(f"policy backtest: {context.op.name} raised {failure['error']}; the status table records it "
+                      f"and the step fails once the report can go ahead\n{failure['traceback']}")
+
+
+def _failure(work: Path) -> dict | None:
+    path = work / FAILURE_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 @dg.op(ins={name: dg.In(dg.Nothing) for name in UPSTREAM}, out=dg.Out(str), pool=DUCKDB_POOL)
 def prepare_backtest_inputs(context: dg.OpExecutionContext, stockpilot: StockpilotResource) -> str:
     """Export the history the backtest replays to Parquet, so the simulation holds no connection."""
     work = _work_dir(stockpilot, context.run_id)
     as_of = date.fromisoformat(stockpilot.as_of) if stockpilot.as_of else None
-    with stockpilot.connect(read_only=True) as con:
-        inputs = read_inputs(con, as_of)
-    export_inputs(inputs, work)
+    try:
+        with stockpilot.connect(read_only=True) as con:
+            inputs = read_inputs(con, as_of)
+        export_inputs(inputs, work)
+    except Exception as exc:
+        _record_failure(context, work, exc)
     return str(work)
 
 
@@ -211,14 +247,21 @@ def prepare_backtest_inputs(context: dg.OpExecutionContext, stockpilot: Stockpil
 def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
     """Replay ``backtest.asset_window_days`` days against Stockpilot and the spreadsheet rule."""
     work = Path(work_dir)
+    if _failure(work):
+        return str(work)
     cfg = load_config()
-    inputs, catalogue = sample_skus(load_inputs(work), cfg.backtest.asset_max_skus)
-    replayed = int(inputs.skus["sku"].nunique())
-    result = run_backtest(inputs, cfg.backtest, cfg.forecast, cfg.replenishment,
-                          days=cfg.backtest.asset_window_days)
+    try:
+        inputs, catalogue = sample_skus(load_inputs(work), cfg.backtest.asset_max_skus)
+        replayed = int(inputs.skus["sku"].nunique())
+        result = run_backtest(inputs, cfg.backtest, cfg.forecast, cfg.replenishment,
+                              days=cfg.backtest.asset_window_days)
+    except Exception as exc:
+        _record_failure(context, work, exc)
+        return str(work)
     result.kpis.to_parquet(work / "policy_backtest.parquet", index=False)
     result.daily.to_parquet(work / "policy_backtest_daily.parquet", index=False)
     result.losses.to_parquet(work / "policy_backtest_losses.parquet", index=False)
+    status.succeeded(result, context.run_id).to_parquet(work / f"{STATUS_TABLE}.parquet", index=False)
     (work / "result.json").write_text(json.dumps({
         "window_start": result.window.start.isoformat(), "window_end": result.window.end.isoformat(),
         "days": result.window.days, "seconds": result.seconds, "unplaced_units": result.unplaced_units,
@@ -229,14 +272,41 @@ def simulate_policies(context: dg.OpExecutionContext, work_dir: str) -> str:
     return str(work)
 
 
-@dg.op(out={name: dg.Out(dg.Nothing) for name in DESCRIPTIONS}, pool=DUCKDB_POOL)
-def publish_policy_backtest(stockpilot: StockpilotResource, work_dir: str):
-    """Replace the three tables in one transaction, so they always come from the same simulation."""
+@dg.op(out={"status": dg.Out(dg.Nothing), "work_dir": dg.Out(str)}, pool=DUCKDB_POOL)
+def write_policy_backtest(context: dg.OpExecutionContext, stockpilot: StockpilotResource, work_dir: str):
+    """Replace the three tables and the status in one transaction, so they always come from the same
+    simulation; after a failure, the status alone."""
     work = Path(work_dir)
-    tables = {name: pd.read_parquet(work / f"{name}.parquet") for name in DESCRIPTIONS}
-    info = json.loads((work / "result.json").read_text())
+    failure = _failure(work)
+    if failure:
+        as_of = date.fromisoformat(stockpilot.as_of) if stockpilot.as_of else None
+        if as_of is None:
+            with stockpilot.connect(read_only=True) as con:
+                as_of = latest_as_of(con) if table_exists(con, "intermediate", "int_as_of") else None
+        tables = {STATUS_TABLE: status.failed(as_of, failure["error"], failure["step"], context.run_id)}
+    else:
+        tables = {name: pd.read_parquet(work / f"{name}.parquet") for name in [*DESCRIPTIONS, STATUS_TABLE]}
     with stockpilot.connect() as con:
         replace_tables(con, "marts", tables)
+    outcome = status.FAILED if failure else status.SUCCEEDED
+    yield dg.Output(None, output_name="status", metadata={
+        "status": outcome, "error": (failure or {}).get("error", ""),
+        "table": dg.MetadataValue.text(f"marts.{STATUS_TABLE}"), "preview": markdown_table(tables[STATUS_TABLE])})
+    yield dg.Output(str(work), output_name="work_dir")
+
+
+@dg.op(out={name: dg.Out(dg.Nothing) for name in DESCRIPTIONS})
+def publish_policy_backtest(work_dir: str):
+    """Materialize the two tables written by ``write_policy_backtest``, with their KPIs and chart;
+    when the backtest failed, fail the step with its error (after the status was written)."""
+    work = Path(work_dir)
+    failure = _failure(work)
+    if failure:
+        shutil.rmtree(work, ignore_errors=True)
+        raise dg.Failure(description=failure["error"], metadata={
+            "failed_step": failure["step"], "traceback": dg.MetadataValue.text(failure["traceback"])})
+    tables = {name: pd.read_parquet(work / f"{name}.parquet") for name in DESCRIPTIONS}
+    info = json.loads((work / "result.json").read_text())
     shutil.rmtree(work, ignore_errors=True)
     extra = summary_metadata(tables["policy_backtest"], tables["policy_backtest_daily"], info,
                              tables["policy_backtest_losses"])
@@ -249,14 +319,19 @@ def publish_policy_backtest(stockpilot: StockpilotResource, work_dir: str):
 @dg.graph_multi_asset(
     name="policy_backtest",
     ins={name: dg.AssetIn(key=key, dagster_type=dg.Nothing) for name, key in UPSTREAM.items()},
-    outs={name: dg.AssetOut(key=dg.AssetKey(["marts", name]), group_name="backtest", kinds={"python", "duckdb"},
-                            dagster_type=dg.Nothing, description=text)
-          for name, text in DESCRIPTIONS.items()},
+    outs={
+        **{name: dg.AssetOut(key=dg.AssetKey(["marts", name]), group_name="backtest", kinds={"python", "duckdb"},
+                             dagster_type=dg.Nothing, description=text, tags=REPORT_ONLY)
+           for name, text in DESCRIPTIONS.items()},
+        STATUS_TABLE: dg.AssetOut(key=STATUS_KEY, group_name="backtest", kinds={"python", "duckdb"},
+                                  dagster_type=dg.Nothing, description=STATUS_DESCRIPTION, tags=REPORT_ONLY),
+    },
 )
 def policy_backtest(fct_daily_demand, fct_daily_stock, dim_sku, dim_location, demand_components, lanes,
                     promotions):
     work_dir = prepare_backtest_inputs(
         fct_daily_demand=fct_daily_demand, fct_daily_stock=fct_daily_stock, dim_sku=dim_sku,
         dim_location=dim_location, demand_components=demand_components, lanes=lanes, promotions=promotions)
-    published = publish_policy_backtest(simulate_policies(work_dir))
-    return {name: getattr(published, name) for name in DESCRIPTIONS}
+    written = write_policy_backtest(simulate_policies(work_dir))
+    published = publish_policy_backtest(written.work_dir)
+    return {**{name: getattr(published, name) for name in DESCRIPTIONS}, STATUS_TABLE: written.status}

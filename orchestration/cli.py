@@ -15,8 +15,24 @@ from rich.table import Table
 from pipelines import config
 from pipelines.warehouse_lock import WarehouseBusy, warehouse_lock
 
+#: Exit code of a run in which a planning step failed: the plan is not tonight's.
+FAILED_EXIT_CODE = 1
+#: Exit code of a command that found nothing to work on (no landing files, no warehouse, an
+#: as-of date the warehouse cannot serve).
+NOTHING_TO_DO_EXIT_CODE = 2
+#: Exit code of a run in which only report-only steps failed (the nightly backtest, the HTML
+#: report): tonight's plan tables were written.
+REPORT_FAILED_EXIT_CODE = 3
 #: Exit code of a run that found the warehouse in use by another run (EX_TEMPFAIL: try later).
 BUSY_EXIT_CODE = 75
+EXIT_CODES = f"""exit codes:
+  0   every step succeeded
+  {FAILED_EXIT_CODE}   a planning step failed (ingest, checks, dbt, forecast, plans, health, Parquet or BI
+      publishing): the summary names it; the tables it and the steps after it write are not tonight's
+  {NOTHING_TO_DO_EXIT_CODE}   nothing to run on: no landing files, no warehouse, or an --as-of after the warehouse's
+  {REPORT_FAILED_EXIT_CODE}   only report-only steps failed (policy_backtest, reports__planning_report): tonight's
+      plan tables were written; the summary names the step and its error
+  {BUSY_EXIT_CODE}  the warehouse is in use by another run (--wait SECONDS waits for it)"""
 
 # Piped output (make, cron, CI logs) is not a terminal: give tables room instead of 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -64,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if _landing_is_empty(landing):
         console.print(f"[red]The landing folder {landing} has no files.[/red] "
                       "Create demo data with `stockpilot demo-data`, or point --landing at your files.")
-        return 2
+        return NOTHING_TO_DO_EXIT_CODE
     console.print(f"Running the pipeline: landing {landing}, warehouse {stockpilot.warehouse}, "
                   f"as of {stockpilot.as_of or 'the latest date in the data'}")
     try:
@@ -96,14 +112,52 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print("[red]Failed asset checks (plans downstream were not built):[/red]")
         for check in summary.failed_checks:
             console.print(f"  - {check}")
-    status = "[green]succeeded[/green]" if summary.success else "[red]failed[/red]"
+    _print_failures(summary)
+    if summary.success:
+        status = "[green]succeeded[/green]"
+    elif summary.plan_written:
+        status = "[yellow]wrote tonight's plan; a report-only step failed[/yellow]"
+    else:
+        status = "[red]failed[/red]"
     console.print(f"Run {summary.run_id[:8]} {status} in {summary.seconds}s, as of {summary.as_of or '-'}.")
     console.print(f"Warehouse (DuckDB): {summary.warehouse}  — tables raw.*, quarantine.*, marts.*")
     console.print("Open it with `duckdb " + str(summary.warehouse) + "` or browse with `make ui` "
                   "(http://127.0.0.1:3000).")
     for label, where in summary.outputs.items():
         console.print(f"{label}: {where}")
-    return 0 if summary.success else 1
+    return run_exit_code(summary)
+
+
+def run_exit_code(summary) -> int:
+    """0, ``REPORT_FAILED_EXIT_CODE`` when only report-only steps failed, else ``FAILED_EXIT_CODE``."""
+    if summary.success:
+        return 0
+    return REPORT_FAILED_EXIT_CODE if summary.plan_written else FAILED_EXIT_CODE
+
+
+#: Tables the summary names before it says how many more were not written.
+NOT_BUILT_SHOWN = 12
+
+
+def _print_failures(summary) -> None:
+    """Which steps failed and why, and whether tonight's plan tables were written."""
+    if summary.success:
+        return
+    for failure in summary.failures:
+        colour = "yellow" if failure.report_only else "red"
+        kind = "report only" if failure.report_only else "planning step"
+        console.print(f"[{colour}]{failure} ({kind})[/{colour}]")
+    if summary.plan_written:
+        console.print("Tonight's plan tables were written: only report-only steps failed.")
+    else:
+        shown = summary.plan_not_built[:NOT_BUILT_SHOWN]
+        more = len(summary.plan_not_built) - len(shown)
+        console.print("[red]The plan is not tonight's:[/red] "
+                      + (f"{len(summary.plan_not_built)} planning tables were not written by this run and hold "
+                         f"the last complete run's rows: {', '.join(shown)}" + (f" and {more} more" if more else "")
+                         if summary.plan_not_built else "a planning step failed")
+                      + ". `make ui` shows the run's log.")
+    console.print()
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -113,7 +167,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     warehouse = config.warehouse_path(args.warehouse)
     if not warehouse.exists():
         console.print(f"[red]No warehouse at {warehouse}.[/red] Build it first with `stockpilot run`.")
-        return 2
+        return NOTHING_TO_DO_EXIT_CODE
     out = Path(args.out).resolve() if args.out else config.beside_warehouse(cfg.report.file, warehouse)
     write_report(warehouse, out, cfg.report, cfg.health.attention_below)
     console.print(f"Planning report: {out}  (open it in a browser; it needs no network)")
@@ -150,11 +204,16 @@ def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
         if _landing_is_empty(landing):
             console.print(f"[red]No built warehouse at {stockpilot.warehouse} and no landing files in {landing}.[/red] "
                           "Run `stockpilot run` first, or point --warehouse / --landing at your data.")
-            return 2
+            return NOTHING_TO_DO_EXIT_CODE
         console.print(f"No built warehouse at {stockpilot.warehouse}: running the pipeline on {landing} first.")
-        if not run_pipeline(stockpilot, log_level="ERROR").success:
-            console.print("[red]The pipeline failed; run `stockpilot run` to see why.[/red]")
-            return 1
+        summary = run_pipeline(stockpilot, log_level="ERROR")
+        failed = "; ".join(map(str, summary.failures))
+        if not summary.plan_written or not warehouse_ready(stockpilot.warehouse):
+            console.print(f"[red]The pipeline failed ({failed or 'see `stockpilot run`'}); "
+                          "run `stockpilot run` to see why.[/red]")
+            return FAILED_EXIT_CODE
+        if not summary.success:  # the nightly backtest or the report: this command does not need them
+            console.print(f"[yellow]The pipeline built the warehouse; a report-only step failed ({failed}).[/yellow]")
     days = args.days or cfg.backtest.window_days
     as_of = date.fromisoformat(stockpilot.as_of) if stockpilot.as_of else None
     console.print(f"Policy backtest: {days} days ending {as_of or 'at the as-of date of the warehouse'}, "
@@ -172,8 +231,8 @@ def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
             result = simulate_from_warehouse(stockpilot, days, cfg, as_of, progress=progress)
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
-            return 2
-    write_tables(stockpilot, result)
+            return NOTHING_TO_DO_EXIT_CODE
+    write_tables(stockpilot, result, written_by="stockpilot backtest")
     console.print(_table(f"Policy backtest {result.window.start} … {result.window.end} ({days} days, "
                          f"{'lost sales' if cfg.backtest.lost_sales else 'backorders'}, seed {cfg.backtest.seed})",
                          display_table(result)))
@@ -182,8 +241,8 @@ def _backtest(args: argparse.Namespace, cfg, stockpilot) -> int:
         console.print(_table("Why units were lost (marts.policy_backtest_losses; docs/outputs.md)", causes))
     seconds = ", ".join(f"{name} {value:.0f} s" for name, value in result.seconds.items())
     console.print(f"Took {sum(result.seconds.values()):.0f} s ({seconds}).")
-    console.print("Tables marts.policy_backtest, marts.policy_backtest_daily and marts.policy_backtest_losses in "
-                  f"{stockpilot.warehouse}.")
+    console.print("Tables marts.policy_backtest, marts.policy_backtest_daily, marts.policy_backtest_losses and "
+                  f"marts.policy_backtest_status in {stockpilot.warehouse}.")
     return 0
 
 
@@ -222,7 +281,8 @@ def cmd_contract(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stockpilot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="stockpilot", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo-data", help="write a seeded demo seller's landing files")
@@ -233,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=None, help="landing folder (default $STOCKPILOT_LANDING or data/landing)")
     demo.set_defaults(func=cmd_demo_data)
 
-    run = sub.add_parser("run", help="run the whole pipeline in-process and print a summary")
+    run = sub.add_parser("run", help="run the whole pipeline in-process and print a summary",
+                         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--landing", default=None, help="default $STOCKPILOT_LANDING or data/landing")
     run.add_argument("--warehouse", default=None, help="default $STOCKPILOT_WAREHOUSE or data/warehouse.duckdb")
     run.add_argument("--as-of", default=None, help="YYYY-MM-DD; default $STOCKPILOT_AS_OF or the latest date in the data")
@@ -248,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None, help="HTML file (default report.file beside the warehouse)")
     report.set_defaults(func=cmd_report)
 
-    backtest = sub.add_parser("backtest", help="replay real demand against Stockpilot's plan and the spreadsheet rule")
+    backtest = sub.add_parser("backtest", help="replay real demand against Stockpilot's plan and the spreadsheet rule",
+                              epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     backtest.add_argument("--days", type=int, default=None, help="days replayed, ending at the as-of date "
                           "(default backtest.window_days, 365)")
     backtest.add_argument("--landing", default=None, help="used to build the warehouse when it is not built yet")

@@ -2,7 +2,10 @@
 marts, and the marts in the BI database named by ``STOCKPILOT_BI_URL``.
 
 They depend on every ``marts`` asset of the code location (``build_publish_assets`` is given
-the other assets), so they run after all of them and show as the graph's end in the UI.
+the other assets), so they run after all of them and show as the graph's end in the UI — all
+but the policy backtest's figures, which are missing on a night the backtest failed: they wait
+for ``marts.policy_backtest_status`` instead, written with the figures or in their place, so a
+failed backtest never stops the report or the publishing of tonight's plan.
 """
 
 import os
@@ -13,8 +16,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration import backtest
 from orchestration.metadata import markdown_table, png_markdown
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
+from orchestration.roles import REPORT_ONLY
 from pipelines.config import beside_warehouse, load_config
 from pipelines.publish import bi_engine, export_parquet, masked_url, publish_marts
 from pipelines.reporting.charts import kpi_trend_chart
@@ -32,6 +37,12 @@ def marts_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
     """Every ``marts`` asset key the given definitions produce."""
     return sorted({key for a in assets for key in a.keys if key.path[0] == "marts"},
                   key=lambda k: k.to_user_string())
+
+
+def publish_deps(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
+    """What the publishing steps wait for: every ``marts`` asset but the backtest's figures
+    (their status stands for them)."""
+    return [key for key in marts_keys(assets) if key not in backtest.TABLE_KEYS]
 
 
 def report_path(stockpilot: StockpilotResource) -> Path:
@@ -59,12 +70,12 @@ def _kpi_metadata(stockpilot: StockpilotResource) -> dict:
 
 
 def build_publish_assets(upstream: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    deps = marts_keys(upstream)
+    deps = publish_deps(upstream)
 
     @dg.asset(key=REPORT_KEY, deps=deps, group_name="publish", kinds={"python", "html"}, pool=DUCKDB_POOL,
-              description="One self-contained HTML file (report.file beside the warehouse): health "
+              tags=REPORT_ONLY, description="One self-contained HTML file (report.file beside the warehouse): health "
                           "scores, SKUs needing attention, forecast vs actuals, inventory and in transit, "
-                          "tonight's plans, dead stock, KPIs.")
+                          "tonight's plans, dead stock, KPIs, the policy backtest (or why it failed).")
     def planning_report(context: dg.AssetExecutionContext, stockpilot: StockpilotResource) -> dg.MaterializeResult:
         cfg = load_config()
         out = write_report(stockpilot.warehouse, report_path(stockpilot), cfg.report, cfg.health.attention_below)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from orchestration.definitions import build_definitions
 from orchestration.resources import StockpilotResource
+from orchestration.roles import report_only_keys, report_only_nodes
 from pipelines import contract
 from pipelines.config import PROJECT_ROOT
 from pipelines.warehouse import connect, row_counts
@@ -22,6 +23,19 @@ from pipelines.warehouse_lock import process_alive, process_started, warehouse_l
 
 #: Schemas whose tables the summary lists.
 SUMMARY_SCHEMAS = ("raw", "quarantine", "marts")
+
+
+@dataclass
+class StepFailure:
+    """A step that failed: its node (``policy_backtest``, ``replenishment_plan``), the first
+    line of its error, and whether it only presents the plan (``orchestration.roles``)."""
+
+    step: str
+    error: str
+    report_only: bool
+
+    def __str__(self) -> str:
+        return f"{self.step} failed: {self.error}"
 
 
 @dataclass
@@ -41,6 +55,18 @@ class RunSummary:
     forecast_fallbacks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "stage", "error"]))
     #: earlier runs of this Dagster instance whose process had died, marked failed before this one
     recovered_runs: list[str] = field(default_factory=list)
+    #: the steps that failed, in the order they failed
+    failures: list[StepFailure] = field(default_factory=list)
+    #: planning assets (not report only) of the job that this run did not materialize
+    plan_not_built: list[str] = field(default_factory=list)
+
+    @property
+    def plan_written(self) -> bool:
+        """Every planning step succeeded, so tonight's plan tables were all written, even if a
+        report-only step failed."""
+        if self.success:
+            return True
+        return bool(self.failures) and all(f.report_only for f in self.failures) and not self.plan_not_built
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -194,6 +220,35 @@ def remove_stale_work(warehouse: Path, instance: dg.DagsterInstance, now: float 
     return removed
 
 
+def _error_line(data) -> str:
+    """The first line of a failed step's error: a ``dg.Failure``'s description, else the
+    innermost exception (Dagster wraps the op's own in an execution error)."""
+    described = data.user_failure_data.description if data.user_failure_data else None
+    if described:
+        return described.strip().splitlines()[0]
+    error = data.error
+    while error is not None and error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines() if error is not None else []
+    return lines[0] if lines else "unknown error"
+
+
+def _failures(result: dg.ExecuteInProcessResult, report_only: set[str]) -> list[StepFailure]:
+    """The failed steps by node (a graph's ops are one step here: ``policy_backtest``)."""
+    failures = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            node = event.step_key.split(".")[0]
+            failures.append(StepFailure(node, _error_line(event.event_specific_data), node in report_only))
+    return failures
+
+
+def _not_built(result: dg.ExecuteInProcessResult, planned: set[dg.AssetKey]) -> list[str]:
+    """``planned`` assets the run did not materialize: their steps failed or never ran."""
+    built = {event.asset_key for event in result.get_asset_materialization_events()}
+    return sorted(key.to_user_string() for key in planned - built)
+
+
 def _forecast_fallbacks(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
     columns = ["sku", "stage", "error"]
     for event in result.get_asset_materialization_events():
@@ -236,6 +291,8 @@ def _execute(stockpilot: StockpilotResource, instance: dg.DagsterInstance, log_l
         for e in result.get_asset_check_evaluations() if not e.passed
     ]
     warehouse = Path(stockpilot.warehouse)
+    assets = list(defs.resolve_asset_graph().assets_defs)
+    planned = set(job.asset_layer.executable_asset_keys) - report_only_keys(assets)
     return RunSummary(
         success=result.success,
         landing=Path(stockpilot.landing),
@@ -249,4 +306,6 @@ def _execute(stockpilot: StockpilotResource, instance: dg.DagsterInstance, log_l
         run_id=result.run_id,
         outputs=_published_outputs(result),
         forecast_fallbacks=_forecast_fallbacks(result),
+        failures=_failures(result, report_only_nodes(assets)),
+        plan_not_built=[] if result.success else _not_built(result, planned),
     )

@@ -6,7 +6,7 @@ distribution and causes), ``attention`` (SKUs needing attention, why, what to do
 (actuals and forecast with the p10–p90 band for the top SKUs), ``inventory`` (stock by location
 and in transit), ``plans`` (tonight's transfer orders and purchase suggestions), ``dead-stock``
 (dead stock and ageing), ``kpis`` (the KPI table and trend) and ``backtest`` (the policy
-backtest's KPIs and chart). A section whose tables are not
+backtest's KPIs and chart, or that it failed and why). A section whose tables are not
 built says so.
 """
 
@@ -60,6 +60,7 @@ QUERIES = {
     "policy_backtest": "SELECT * FROM marts.policy_backtest",
     "policy_backtest_daily": "SELECT * FROM marts.policy_backtest_daily ORDER BY date",
     "policy_backtest_losses": "SELECT * FROM marts.policy_backtest_losses",
+    "policy_backtest_status": "SELECT * FROM marts.policy_backtest_status",
 }
 
 
@@ -353,9 +354,10 @@ def kpi_section(data: ReportData) -> str:
 
 
 def backtest_section(data: ReportData) -> str:
-    """The policy backtest's KPIs and chart (``pipelines.simulation.charts``)."""
+    """The policy backtest's KPIs and chart, or why it failed (``pipelines.simulation.charts``)."""
     return _section("backtest", backtest_report_html(data.tables.get("policy_backtest"),
                                                      data.tables.get("policy_backtest_daily"),
+                                                     data.tables.get("policy_backtest_status"),
                                                      data.tables.get("policy_backtest_losses")))
 
 

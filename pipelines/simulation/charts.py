@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
 from pipelines.simulation.losses import CAUSES, loss_summary  # noqa: E402
+from pipelines.simulation.status import FAILED  # noqa: E402
 
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452", "perfect_foresight": "#8c8c8c"}
 LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule", "perfect_foresight": "perfect foresight"}
@@ -61,12 +62,20 @@ def _cell(value) -> str:
 
 
 def backtest_report_html(kpis: pd.DataFrame | None, daily: pd.DataFrame | None,
-                         losses: pd.DataFrame | None = None) -> str:
+                         status: pd.DataFrame | None = None, losses: pd.DataFrame | None = None) -> str:
     """The report's policy-backtest block: the KPIs of the policies side by side, the lost units
-    by cause and the chart.
+    by cause and the chart, or, when the last backtest failed, that it failed and why instead of
+    the figures.
 
-    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily; ``losses``:
-    marts.policy_backtest_losses (None: not built)."""
+    ``kpis``: marts.policy_backtest; ``daily``: marts.policy_backtest_daily; ``status``:
+    marts.policy_backtest_status; ``losses``: marts.policy_backtest_losses (None: not built)."""
+    if status is not None and len(status) and status["status"].iloc[0] == FAILED:
+        row = status.iloc[0]
+        as_of = "" if pd.isna(row["as_of"]) else f" (as of {pd.Timestamp(row['as_of']).date()})"
+        return (f'<p class="missing">The policy backtest failed{html.escape(as_of)} in '
+                f'<code>{html.escape(str(row["failed_step"]))}</code>: {html.escape(str(row["error"]))}. '
+                "Its figures are not shown; tonight's plans above do not depend on it. "
+                "The run's log in the Dagster UI has the traceback.</p>")
     if kpis is None or kpis.empty:
         return ('<p class="missing">Not built yet: marts.policy_backtest (run <code>stockpilot backtest</code> '
                 'or the nightly run).</p>')

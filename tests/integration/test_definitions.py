@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.automation import landing_sensor, new_files
 from orchestration.definitions import build_definitions
 from orchestration.resources import StockpilotResource
+from orchestration.roles import report_only_keys
 
 
 def _defs(tmp_path):
@@ -34,9 +35,10 @@ def test_inventory_position_depends_on_every_feed_it_reads(tmp_path):
 def test_every_warehouse_step_shares_the_duckdb_pool(tmp_path):
     job = _defs(tmp_path).resolve_job_def("nightly")
     for node in job.graph.iterate_op_defs():
-        # forecast shards and the backtest's simulation work on Parquet files, never on the
-        # warehouse: they may run in parallel
-        outside = node.name.startswith("forecast_shard_") or node.name == "simulate_policies"
+        # forecast shards and the backtest's simulation and publishing work on Parquet files,
+        # never on the warehouse: they may run in parallel
+        outside = node.name.startswith("forecast_shard_") or node.name in ("simulate_policies",
+                                                                            "publish_policy_backtest")
         expected = None if outside else "duckdb"
         assert node.pool == expected, node.name
 
@@ -90,3 +92,26 @@ def test_policy_backtest_reads_the_demand_the_catalogue_and_the_network(tmp_path
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/fct_daily_demand", "marts/dim_sku", "marts/dim_location",
                 "intermediate/int_demand_components", "staging/stg_raw__lanes"} <= parents, table
+
+
+def test_no_planning_asset_waits_for_a_report_only_one(tmp_path):
+    """The backtest and the report only present the plan: their failure must not keep a plan
+    table from being written."""
+    graph = _defs(tmp_path).resolve_asset_graph()
+    report_only = report_only_keys(graph.assets_defs)
+    assert {"marts/policy_backtest", "marts/policy_backtest_daily", "marts/policy_backtest_losses",
+            "marts/policy_backtest_status",
+            "reports/planning_report"} == {"/".join(k.path) for k in report_only}
+    for key in graph.get_all_asset_keys() - report_only:
+        waits_for = {"/".join(k.path) for k in graph.get_ancestor_asset_keys(key) & report_only}
+        # the publishing steps wait for the backtest's status, written also when it fails
+        allowed = {"marts/policy_backtest_status"} if key.path[0] in ("exports", "bi") else set()
+        assert waits_for <= allowed, key.to_user_string()
+
+
+def test_the_report_and_the_publishing_wait_for_the_backtests_status_not_its_figures(tmp_path):
+    graph = _defs(tmp_path).resolve_asset_graph()
+    for table in ("policy_backtest", "policy_backtest_daily"):
+        assert graph.get(dg.AssetKey(["marts", table])).child_keys == set(), table
+    children = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", "policy_backtest_status"])).child_keys}
+    assert children == {"reports/planning_report", "exports/marts_parquet", "bi/marts"}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from pipelines.simulation import status
 from pipelines.simulation.charts import backtest_chart, backtest_report_html
 from pipelines.simulation.kpis import kpi_comparison
 from tests.unit.simulation_world import backtest
@@ -50,8 +53,32 @@ def test_report_block_lists_lost_units_by_cause_for_each_policy():
     50 ordered late, the ceiling the 100 of start-up only."""
     spike = [10.0] * 30 + [10.0] * 5 + [410.0] + [10.0] * 14
     result = backtest(spike, days=20, transit=9.0, policies=("baseline", "perfect_foresight"))
-    block = backtest_report_html(result.kpis, result.daily, result.losses)
+    block = backtest_report_html(result.kpis, result.daily, losses=result.losses)
     assert "Why units were lost" in block and "perfect foresight" in block
     assert '<td>ordered_late</td><td class="num">50.00</td><td class="num">0.00</td>' in block
     assert "first lead time, which only the starting stock could serve: spreadsheet rule 100; perfect foresight 100" in block
-    assert "Why units were lost" not in backtest_report_html(result.kpis, result.daily, None)
+    assert "Why units were lost" not in backtest_report_html(result.kpis, result.daily)
+
+
+def test_report_block_says_the_backtest_failed_and_why_instead_of_its_figures():
+    result = _result()  # the last successful backtest's figures, still in the warehouse
+    # as read back from the warehouse: the date as a timestamp
+    failed = status.failed(date(2026, 10, 31), "OverflowError: value too large", "simulate_policies", "run-1")
+    failed["as_of"] = pd.to_datetime(failed["as_of"].astype("object"))
+
+    block = backtest_report_html(result.kpis, result.daily, failed)
+
+    assert "The policy backtest failed (as of 2026-10-31) in <code>simulate_policies</code>: " \
+           "OverflowError: value too large." in block
+    assert "fill_rate" not in block and "data:image/png" not in block
+
+
+def test_report_block_shows_the_figures_when_the_last_backtest_succeeded():
+    result = _result()
+    block = backtest_report_html(result.kpis, result.daily, status.succeeded(result, "stockpilot backtest"))
+    assert "fill_rate" in block and "failed" not in block
+
+
+def test_the_error_line_is_the_class_and_the_first_line_of_the_message():
+    assert status.error_line(OverflowError("value too large\nsecond line")) == "OverflowError: value too large"
+    assert status.error_line(KeyError()) == "KeyError"
