@@ -79,11 +79,16 @@ class StockpilotDbtTranslator(DagsterDbtTranslator):
 
 def dbt_vars(as_of: str) -> str:
     """The ``--vars`` of a run: the as-of date when one is set, else the models take the latest;
-    and the ``health:`` settings the health models share with the health score."""
-    health = load_config().health
+    the ``health:`` settings the health models share with the health score; and the
+    ``replenishment:`` settings of the lead times learned from receipts."""
+    cfg = load_config()
+    health, replenishment = cfg.health, cfg.replenishment
     shared = {"sales_rate_days": health.sales_rate_days,
               "excess_days_of_inventory": health.excess_days_of_inventory,
-              "kpi_history_days": health.kpi_history_days}
+              "kpi_history_days": health.kpi_history_days,
+              "lead_time_lookback_days": replenishment.lead_time_lookback_days,
+              "lead_time_prior_shipments": replenishment.lead_time_prior_shipments,
+              "lead_time_outlier_ratio": replenishment.lead_time_outlier_ratio}
     return json.dumps({"as_of": as_of, **shared} if as_of else shared)
 
 

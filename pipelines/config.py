@@ -137,6 +137,12 @@ class ReplenishmentConfig(BaseModel):
     error_forecast_days: int = Field(28, ge=1)
     sensing_days: int = Field(7, ge=0, le=90)
     sensing_quantile: float = Field(0.9, gt=0.5, lt=1.0)
+    # Lead times learned from receipts (dbt: marts.lane_lead_times, which gets these as --vars):
+    # receipts of the last lookback days count, the stated lane weighs as prior_shipments
+    # shipments, a receipt more than outlier_ratio times faster or slower than stated is ignored.
+    lead_time_lookback_days: int = Field(365, ge=1)
+    lead_time_prior_shipments: float = Field(5.0, ge=0.0)
+    lead_time_outlier_ratio: float = Field(3.0, gt=1.0)
     co2e_kg_per_unit: Co2eFactors = Co2eFactors()
 
     @property

@@ -8,7 +8,7 @@ import duckdb
 from .fixture_warehouse import create_raw_tables, run_dbt
 
 MARTS = ("inventory_position", "inventory_pool", "in_transit", "fct_daily_demand", "dim_sku",
-         "dim_location", "inventory_adjustments")
+         "dim_location", "inventory_adjustments", "lane_lead_times")
 
 
 def test_as_of_defaults_to_latest_date_in_data(warehouse, dbt_work_dir):
