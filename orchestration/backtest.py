@@ -26,6 +26,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.metadata import markdown_table, png_markdown
+from orchestration.replenishment import LANES_QUERY
 from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from orchestration.roles import REPORT_ONLY
 from pipelines.config import StockpilotConfig, load_config
@@ -44,6 +45,7 @@ UPSTREAM = {
     "dim_location": dg.AssetKey(["marts", "dim_location"]),
     "demand_components": dg.AssetKey(["intermediate", "int_demand_components"]),
     "lanes": dg.AssetKey(["staging", "stg_raw__lanes"]),
+    "lane_lead_times": dg.AssetKey(["marts", "lane_lead_times"]),
     "promotions": dg.AssetKey(["staging", "stg_raw__promotions"]),
 }
 #: Name → SQL of the history the backtest replays ({as_of} is filled in).
@@ -56,8 +58,7 @@ INPUT_QUERIES = {
     "skus": "SELECT sku, category, unit_cost, unit_price, case_pack, moq, supplier_id, production_lead_time_days, "
             "launch_date, sku_status, first_order_date, last_order_date FROM marts.dim_sku",
     "locations": "SELECT location_id, location_type, region, capacity_units FROM marts.dim_location",
-    "lanes": "SELECT origin_id, destination_id, mode, transit_days, transit_days_std, cost_per_unit, lane_status, "
-             "order_cost, co2e_kg_per_unit FROM staging.stg_raw__lanes",
+    "lanes": LANES_QUERY,
     "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date <= DATE '{as_of}'",
     "promotions": "SELECT channel, sku, start_date, end_date, discount_pct FROM staging.stg_raw__promotions",
     # spans of consecutive days the snapshots describe, as the forecast reads them
@@ -115,6 +116,7 @@ def simulate_from_warehouse(stockpilot: StockpilotResource, days: int, cfg: Stoc
 #: Tables the backtest reads; without them the warehouse is not built yet.
 REQUIRED_TABLES = (("marts", "fct_daily_demand"), ("marts", "dim_sku"), ("marts", "dim_location"),
                    ("intermediate", "int_demand_components"), ("staging", "stg_raw__lanes"),
+                   ("marts", "lane_lead_times"),
                    ("intermediate", "int_as_of"))
 
 
@@ -328,10 +330,11 @@ def publish_policy_backtest(work_dir: str):
     },
 )
 def policy_backtest(fct_daily_demand, fct_daily_stock, dim_sku, dim_location, demand_components, lanes,
-                    promotions):
+                    lane_lead_times, promotions):
     work_dir = prepare_backtest_inputs(
         fct_daily_demand=fct_daily_demand, fct_daily_stock=fct_daily_stock, dim_sku=dim_sku,
-        dim_location=dim_location, demand_components=demand_components, lanes=lanes, promotions=promotions)
+        dim_location=dim_location, demand_components=demand_components, lanes=lanes,
+        lane_lead_times=lane_lead_times, promotions=promotions)
     written = write_policy_backtest(simulate_policies(work_dir))
     published = publish_policy_backtest(written.work_dir)
     return {**{name: getattr(published, name) for name in DESCRIPTIONS}, STATUS_TABLE: written.status}

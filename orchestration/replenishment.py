@@ -22,8 +22,15 @@ UPSTREAM = (
     dg.AssetKey(["intermediate", "int_demand_components"]),
     dg.AssetKey(["marts", "fct_daily_stock"]),
     dg.AssetKey(["staging", "stg_raw__lanes"]),
+    dg.AssetKey(["marts", "lane_lead_times"]),
     dg.AssetKey(["staging", "stg_raw__promotions"]),
 )
+#: The lanes as the plan (and the backtest, which replays it) uses them: the reference file's
+#: costs and status, with the transit mean and spread learned from receipts (marts.lane_lead_times).
+LANES_QUERY = ("SELECT l.origin_id, l.destination_id, l.mode, t.transit_days, t.transit_days_std, l.cost_per_unit, "
+               "l.lane_status, l.order_cost, l.co2e_kg_per_unit, t.n_received "
+               "FROM staging.stg_raw__lanes AS l JOIN marts.lane_lead_times AS t "
+               "USING (origin_id, destination_id, mode)")
 #: Name → SQL; {as_of}, {abc_days}, {fulfilment_days}, {error_days}, {history_days} and {sensing_days} are
 #: filled in from the run and config.
 INPUT_QUERIES = {
@@ -34,8 +41,7 @@ INPUT_QUERIES = {
     "in_transit": "SELECT shipment_id, sku, quantity, origin_id, destination_id, mode, status, days_late "
                   "FROM marts.in_transit",
     "locations": "SELECT location_id, location_type, region, capacity_units FROM marts.dim_location",
-    "lanes": "SELECT origin_id, destination_id, mode, transit_days, transit_days_std, cost_per_unit, lane_status, "
-             "order_cost, co2e_kg_per_unit FROM staging.stg_raw__lanes",
+    "lanes": LANES_QUERY,
     "skus": "SELECT sku, unit_cost, unit_price, case_pack, moq, supplier_id, production_lead_time_days, sku_status "
             "FROM marts.dim_sku",
     "revenue": "SELECT sku, sum(revenue) AS revenue FROM marts.fct_daily_demand "

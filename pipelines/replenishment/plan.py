@@ -39,8 +39,9 @@ class ReplenishmentInputs:
     #                          available, inbound, inbound_planned
     in_transit: pd.DataFrame  # marts.in_transit: sku, quantity, origin_id, destination_id, mode, status, days_late
     locations: pd.DataFrame  # marts.dim_location: location_id, location_type, region, capacity_units
-    lanes: pd.DataFrame  # staging lanes: origin_id, destination_id, mode, transit_days, transit_days_std,
-    #                      cost_per_unit, lane_status, order_cost, co2e_kg_per_unit
+    lanes: pd.DataFrame  # staging lanes with marts.lane_lead_times' transit: origin_id, destination_id, mode,
+    #                      transit_days, transit_days_std, cost_per_unit, lane_status, order_cost,
+    #                      co2e_kg_per_unit; optional n_received (receipts the transit was learned from)
     skus: pd.DataFrame  # marts.dim_sku: sku, unit_cost, case_pack, moq, supplier_id,
     #                     production_lead_time_days, sku_status
     revenue: pd.DataFrame  # sku, revenue over replenishment.abc_lookback_days

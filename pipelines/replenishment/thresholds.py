@@ -4,7 +4,8 @@ For each SKU × customer-facing location (fc, warehouse, store) with forecast de
 
 - lead time L and its spread σL: the location's usual transfer lane (``lanes``), or, for a
   location supplied only by purchases, the SKU's production lead time plus the cheapest lane
-  from its supplier; review period R: ``transfer_review_days`` or ``purchase_review_days``;
+  from its supplier (a lane's transit as learned from receipts, ``marts.lane_lead_times``; the
+  reason says from how many); review period R: ``transfer_review_days`` or ``purchase_review_days``;
 - demand over L + R: the location's daily forecast summed over the next L + R days, so a coming
   peak raises the threshold as soon as it enters that window; its spread from the forecast band;
 - safety stock z·sqrt(σW² + d²·σL²) at the service level of the SKU's ABC class, σW the spread of
@@ -150,6 +151,13 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     purchase_sd = sup["transit_days_std"].to_numpy(dtype=float)
     rows["lead_time_days"] = np.where(has_transfer, transfer_lt, np.where(has_purchase, purchase_lt, 0.0))
     rows["lead_time_std_days"] = np.where(has_transfer, transfer_sd, np.where(has_purchase, purchase_sd, 0.0))
+    # receipts the lane's transit was learned from (marts.lane_lead_times.n_received; 0 or absent:
+    # the stated figure), for the reason only
+    receipts = np.zeros(len(rows))
+    if "n_received" in usual_lanes and "n_received" in supplier_lanes:
+        transfer_n = rows["location_id"].map(usual["n_received"]).to_numpy(dtype=float)
+        receipts = np.where(has_transfer, transfer_n, np.where(has_purchase, sup["n_received"].to_numpy(dtype=float), 0))
+    rows["lead_time_receipts"] = np.nan_to_num(receipts)
     rows["review_period_days"] = np.where(has_purchase, cfg.purchase_review_days, cfg.transfer_review_days)
     cover_days = np.where(has_purchase, cfg.purchase_cover_days, cfg.transfer_cover_days)
 
@@ -196,8 +204,11 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
 def _reasons(rows: pd.DataFrame, active: np.ndarray, has_demand: np.ndarray, below: np.ndarray) -> np.ndarray:
     pos = num(rows["inventory_position"])
     rop = num(rows["reorder_point"])
+    learned = np.where(rows["lead_time_receipts"] > 0,
+                       " (transit learned from " + num(rows["lead_time_receipts"]) + " receipts)", "").astype(object)
     threshold = ("reorder point " + rop + " = " + num(rows["lead_time_demand"], 1) + " units over "
-                 + num(rows["lead_time_days"], 1) + "-day lead time + " + num(rows["review_period_days"], 1)
+                 + num(rows["lead_time_days"], 1) + "-day lead time" + learned + " + "
+                 + num(rows["review_period_days"], 1)
                  + "-day review + safety stock " + num(rows["safety_stock"]) + " (class "
                  + rows["abc_class"] + ", " + pct(rows["service_level"]) + " service, σ "
                  + num(rows["lead_time_demand_std"], 1) + " units from the " + rows["spread_basis"] + ")")

@@ -49,7 +49,8 @@ class BacktestInputs:
     skus: pd.DataFrame  # marts.dim_sku: sku, category, unit_cost, unit_price, case_pack, moq, supplier_id,
     #                     production_lead_time_days, launch_date, sku_status
     locations: pd.DataFrame  # marts.dim_location: location_id, location_type, region, capacity_units
-    lanes: pd.DataFrame  # staging lanes: origin_id, destination_id, mode, transit_days, transit_days_std,
+    lanes: pd.DataFrame  # staging lanes with marts.lane_lead_times' transit (as the plan reads them):
+    #                      origin_id, destination_id, mode, transit_days, transit_days_std,
     #                      cost_per_unit, lane_status, order_cost, co2e_kg_per_unit
     stockouts: pd.DataFrame = field(default_factory=lambda: _empty("date", "sku"))  # days without stock anywhere
     promotions: pd.DataFrame = field(default_factory=lambda: _empty(

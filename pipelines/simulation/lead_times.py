@@ -7,8 +7,9 @@ same SKU on the same lane on the same night therefore get the same transit time,
 that orders more often does not shift the other policy's draws: comparisons are fair.
 
 Transit days = max(1, round(transit_days + transit_days_std · z)): a normal distribution with
-the lane's mean and spread, truncated at one day and rounded to whole days (the simulation
-moves in days). A lane without spread always takes its mean.
+the lane's mean and spread (as learned from its receipts, ``marts.lane_lead_times``: the
+figures the plan uses), truncated at one day and rounded to whole days (the simulation moves in
+days). A lane without spread always takes its mean.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 import yaml
 
+from orchestration import backtest, replenishment
 from pipelines.config import ReplenishmentConfig, load_config
 
 from .fixture_warehouse import DBT_PROJECT_DIR, create_raw_tables, insert, run_dbt, shipment
@@ -62,9 +63,15 @@ def _shipments() -> list[dict]:
     return rows
 
 
+def _rows(path: Path, sql: str) -> list[dict]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @pytest.fixture(scope="module")
-def lanes(tmp_path_factory) -> dict[tuple[str, str, str], dict]:
-    """(origin, destination, mode) → the lane's marts.lane_lead_times row."""
+def built(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("lead_times_dbt")
     path = work / "lead_times.duckdb"
     create_raw_tables(path)
@@ -84,11 +91,14 @@ def lanes(tmp_path_factory) -> dict[tuple[str, str, str], dict]:
     result = run_dbt(["build", "--select", "+lane_lead_times", "--indirect-selection", "cautious",
                       "--vars", f'{{"as_of": "{AS_OF}"}}'], path, work)
     assert result.returncode == 0, result.stdout + result.stderr
-    with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute("SELECT * FROM marts.lane_lead_times")
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return {(r["origin_id"], r["destination_id"], r["mode"]): r for r in rows}
+    return path
+
+
+@pytest.fixture(scope="module")
+def lanes(built) -> dict[tuple[str, str, str], dict]:
+    """(origin, destination, mode) → the lane's marts.lane_lead_times row."""
+    return {(r["origin_id"], r["destination_id"], r["mode"]): r
+            for r in _rows(built, "SELECT * FROM marts.lane_lead_times")}
 
 
 def test_lane_without_receipts_keeps_its_stated_figures(lanes):
@@ -144,3 +154,14 @@ def test_dbt_var_defaults_equal_the_replenishment_config():
         assert project_vars["lead_time_lookback_days"] == cfg.lead_time_lookback_days
         assert project_vars["lead_time_prior_shipments"] == cfg.lead_time_prior_shipments
         assert project_vars["lead_time_outlier_ratio"] == cfg.lead_time_outlier_ratio
+
+
+def test_the_plan_and_the_backtest_read_the_learned_figures_with_the_lanes_costs(built):
+    assert backtest.INPUT_QUERIES["lanes"] == replenishment.INPUT_QUERIES["lanes"]
+    read = {(r["origin_id"], r["destination_id"], r["mode"]): r
+            for r in _rows(built, replenishment.INPUT_QUERIES["lanes"])}
+    sea, air = read[("SUP", "WH", "sea")], read[("SUP", "WH", "air")]
+    assert (sea["transit_days"], sea["transit_days_std"], sea["n_received"]) == pytest.approx((35.0, math.sqrt(27), 5))
+    assert (air["transit_days"], air["transit_days_std"], air["n_received"]) == (7.0, 1.0, 0)
+    assert (sea["cost_per_unit"], sea["lane_status"]) == (1.0, "active")
+    assert len(read) == 3

@@ -69,7 +69,7 @@ def test_replenishment_tables_depend_on_the_forecast_the_stock_picture_and_the_l
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/demand_forecast", "marts/inventory_position", "marts/in_transit", "marts/dim_sku",
                 "marts/dim_location", "intermediate/int_demand_components", "marts/fct_daily_stock",
-                "staging/stg_raw__lanes"} <= parents, table
+                "staging/stg_raw__lanes", "marts/lane_lead_times"} <= parents, table
 
 
 def test_landing_refresh_rebuilds_channel_allocation_without_the_forecast(tmp_path):
@@ -91,7 +91,8 @@ def test_policy_backtest_reads_the_demand_the_catalogue_and_the_network(tmp_path
     for table in ("policy_backtest", "policy_backtest_daily", "policy_backtest_losses"):
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/fct_daily_demand", "marts/dim_sku", "marts/dim_location",
-                "intermediate/int_demand_components", "staging/stg_raw__lanes"} <= parents, table
+                "intermediate/int_demand_components", "staging/stg_raw__lanes",
+                "marts/lane_lead_times"} <= parents, table
 
 
 def test_no_planning_asset_waits_for_a_report_only_one(tmp_path):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 PUBLIC_MARTS = ("inventory_position", "inventory_pool", "in_transit", "fct_daily_demand",
                 "dim_sku", "dim_location", "inventory_adjustments", "fct_daily_stock",
-                "demand_forecast", "forecast_accuracy")
+                "demand_forecast", "forecast_accuracy", "lane_lead_times")
 
 
 @pytest.fixture(scope="module")

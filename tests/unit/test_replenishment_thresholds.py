@@ -27,6 +27,19 @@ def test_constant_demand_without_variance_gives_no_safety_stock():
     assert (fc["replenished_by"], fc["source_id"], fc["lead_time_days"]) == ("transfer", "UP-E", 2.0)
 
 
+def test_lead_time_is_the_lanes_learned_transit_and_the_reason_says_from_how_many_receipts():
+    # marts.lane_lead_times learned 3.5 days for UP-E → FC-E from 4 receipts; UP-W → FC-W kept
+    # its stated 2 days (no receipt): 4 units/day over 3.5 + 1 days = 18
+    table = lanes({("UP-E", "FC-E", "truck"): {"transit_days": 3.5}}).assign(n_received=0)
+    table.loc[(table["origin_id"] == "UP-E") & (table["destination_id"] == "FC-E"), "n_received"] = 4
+    t = plan({"A": {"east": 4, "west": 4}}, {("A", "FC-E"): 5, ("A", "FC-W"): 5}, [{"sku": "A"}],
+             lane_table=table).targets
+    east, west = row(t, sku="A", location_id="FC-E"), row(t, sku="A", location_id="FC-W")
+    assert (east["lead_time_days"], east["reorder_point"]) == (3.5, 18)
+    assert "3.5-day lead time (transit learned from 4 receipts) + 1-day review" in east["reason"]
+    assert "2-day lead time + 1-day review" in west["reason"]
+
+
 def test_lead_time_spread_alone_raises_safety_stock_by_z_times_demand_times_its_spread():
     # σL = 1 day on the UP-E → FC-E lane: SS = 1.6449 · 4 · 1 = 6.58 → 7 units; ROP = 12 + 6.58 → 19
     table = lanes({("UP-E", "FC-E", "truck"): {"transit_days_std": 1.0}})
