@@ -55,7 +55,8 @@ STEP = "replenishment_plan"
 DESCRIPTIONS = {
     "replenishment_targets": "Per SKU × customer-facing location: lead time, demand over lead time + review, "
                              "safety stock, reorder point, order-up-to, position, days of cover, projected "
-                             "stockout and whether it needs replenishment, with the reason.",
+                             "stockout, reorder date, earliest arrival of an order placed tonight and "
+                             "whether it needs replenishment, with the reason.",
     "transfer_orders": "Tonight's transfers from upstream warehouses to locations below their reorder point: "
                        "source, lane, quantity in case packs, arrival, cost, CO2e, fallbacks for delayed lanes.",
     "regional_placement": "How stock arriving at each entry point (in transit, planned, suggested purchases) "
