@@ -70,14 +70,16 @@ def test_days_of_cover_and_projected_stockout_follow_the_daily_forecast():
     assert fc["projected_stockout_date"] == AS_OF + timedelta(days=2)
 
 
-def test_the_reorder_date_is_the_day_the_position_falls_to_the_reorder_point():
-    # 4 units/day, reorder point 12: 30 units are 18 above it, used up in 4.5 days → on day 5
-    t = plan({"A": {"east": 4}, "LOW": {"east": 4}}, {("A", "FC-E"): 30, ("LOW", "FC-E"): 5},
-             [{"sku": "A"}, {"sku": "LOW"}]).targets
-    fc, low = row(t, sku="A", location_id="FC-E"), row(t, sku="LOW", location_id="FC-E")
-    assert fc["reorder_point"] == 12
-    assert fc["reorder_date"] == AS_OF + timedelta(days=5)
-    assert low["reorder_date"] == AS_OF  # already below: the plan orders tonight
+def test_the_reorder_date_is_the_first_night_the_position_is_below_the_reorder_point():
+    # 4 units/day, reorder point 12: 30 units are 18 above it, used up during day 5; 28 are 16
+    # above it, used up at the end of day 4, so the position is below it on day 5 too
+    stock = {("A", "FC-E"): 30, ("B", "FC-E"): 28, ("AT", "FC-E"): 12, ("LOW", "FC-E"): 5}
+    t = plan({name: {"east": 4} for name, _ in stock}, stock, [{"sku": name} for name, _ in stock]).targets
+    on = {name: row(t, sku=name, location_id="FC-E")["reorder_date"] for name, _ in stock}
+    assert row(t, sku="A", location_id="FC-E")["reorder_point"] == 12
+    assert on["A"] == on["B"] == AS_OF + timedelta(days=5)
+    assert on["AT"] == AS_OF + timedelta(days=1)  # at the reorder point: below it after one more sale
+    assert on["LOW"] == AS_OF  # already below: the plan orders tonight
 
 
 def test_an_order_placed_tonight_lands_after_the_ship_days_and_the_lead_time():
