@@ -109,8 +109,8 @@ def read_dead_stock_inputs(con: duckdb.DuckDBPyConnection, cfg: HealthConfig) ->
     q = lambda sql, *params: con.execute(sql, list(params)).df()  # noqa: E731
     return DeadStockInputs(
         as_of=as_of,
-        layers=q("SELECT sku, location_id, layer_date, layer_source, units, age_days "
-                 "FROM intermediate.int_inventory_layers"),
+        layers=q("SELECT sku, location_id, layer_date, layer_source, age_basis, age_is_lower_bound, units, "
+                 "age_days FROM intermediate.int_inventory_layers"),
         locations=q("SELECT location_id, location_type, fulfils_customers, storage_cost_per_unit_month "
                     "FROM marts.dim_location"),
         skus=q("SELECT sku, unit_cost, sku_status, last_order_date FROM marts.dim_sku"),
@@ -204,7 +204,8 @@ def health_metadata(health: pd.DataFrame, dead: pd.DataFrame,
                                  "listing, follow the plan) with why."),
         dg.AssetSpec(DEAD_STOCK_KEY, group_name="health", kinds={"python", "duckdb"},
                      deps=list(DBT_INPUTS),
-                     description="Per SKU x location: units unsold for dead_stock_days (FIFO age), their "
+                     description="Per SKU x location: units unsold for dead_stock_days (FIFO age; at least "
+                                 "the days since the last sale for units no receipt explains), their "
                                  "value at cost, storage cost so far and per month ahead, and whether to "
                                  "promote, move or liquidate them."),
     ],
