@@ -33,6 +33,7 @@ DBT_INPUTS = (
     dg.AssetKey(["intermediate", "int_order_line_components"]),
     dg.AssetKey(["intermediate", "int_as_of"]),
     dg.AssetKey(["staging", "stg_raw__listings"]),
+    dg.AssetKey(["staging", "stg_raw__lanes"]),
 )
 #: Planning tables read when present: the nightly run builds them before the health step.
 PLAN_INPUTS = {
@@ -46,8 +47,9 @@ PLAN_INPUTS = {
 PLAN_QUERIES = {
     "forecast": "SELECT sku, date, p50 FROM marts.demand_forecast WHERE level = 'total' "
                 "AND date > ? AND date <= ? + ?::INTEGER",
-    "targets": "SELECT sku, location_id, sku_status, forecast_daily_units, projected_stockout_date, "
-               "days_of_cover, reason FROM marts.replenishment_targets",
+    "targets": "SELECT sku, location_id, sku_status, replenished_by, source_id, forecast_daily_units, "
+               "reorder_point, order_up_to, inventory_position, days_of_cover, projected_stockout_date, "
+               "reorder_date, earliest_arrival, needs_replenishment, reason FROM marts.replenishment_targets",
     "transfers": "SELECT sku, from_location, to_location, quantity, ship_by, expected_arrival "
                  "FROM marts.transfer_orders",
     "purchases": "SELECT sku, supplier_id, quantity, order_by, expected_arrival FROM marts.purchase_suggestions",
@@ -97,6 +99,7 @@ def read_health_inputs(con: duckdb.DuckDBPyConnection, cfg: HealthConfig) -> Hea
         locations=q("SELECT location_id, channels FROM marts.dim_location"),
         in_transit=q("SELECT sku, quantity, expected_arrival FROM marts.in_transit WHERE status <> 'planned'"),
         listings=q("SELECT channel, listing_sku, sku, units_per_listing FROM staging.stg_raw__listings"),
+        lanes=q("SELECT origin_id, destination_id, mode, transit_days, lane_status FROM staging.stg_raw__lanes"),
         **_plan_frames(con, as_of, cfg),
     )
 
@@ -106,8 +109,8 @@ def read_dead_stock_inputs(con: duckdb.DuckDBPyConnection, cfg: HealthConfig) ->
     q = lambda sql, *params: con.execute(sql, list(params)).df()  # noqa: E731
     return DeadStockInputs(
         as_of=as_of,
-        layers=q("SELECT sku, location_id, layer_date, layer_source, units, age_days "
-                 "FROM intermediate.int_inventory_layers"),
+        layers=q("SELECT sku, location_id, layer_date, layer_source, age_basis, age_is_lower_bound, units, "
+                 "age_days FROM intermediate.int_inventory_layers"),
         locations=q("SELECT location_id, location_type, fulfils_customers, storage_cost_per_unit_month "
                     "FROM marts.dim_location"),
         skus=q("SELECT sku, unit_cost, sku_status, last_order_date FROM marts.dim_sku"),
@@ -155,7 +158,8 @@ def health_metadata(health: pd.DataFrame, dead: pd.DataFrame,
                  ("no_sales_deduction", "excess_deduction", "stockout_deduction", "oversell_deduction")],
     })
     chart = _png_markdown(health_histogram_chart(health["score"]), "health scores")
-    shown = ["sku", "score", "recommendation", "no_sales_reason", "excess_reason", "stockout_reason",
+    actions = attention.groupby("action", as_index=False).agg(skus=("sku", "size"))
+    shown = ["sku", "score", "action", "recommendation", "no_sales_reason", "excess_reason", "stockout_reason",
              "oversell_reason"]
     by_rec = (dead.groupby("recommendation", as_index=False)
               .agg(rows=("sku", "size"), units=("dead_units", "sum"), value=("value_at_cost", "sum"),
@@ -169,6 +173,7 @@ def health_metadata(health: pd.DataFrame, dead: pd.DataFrame,
             "mean_score": float(round(health["score"].mean(), 1)) if len(health) else 0.0,
             "inputs": dg.MetadataValue.json(_bases(health)),
             "causes": markdown_table(causes),
+            "actions_needing_attention": markdown_table(actions),
             "score_distribution": chart,
             "needs_attention_preview": markdown_table(attention[shown], max_rows=15),
         },
@@ -193,11 +198,14 @@ def health_metadata(health: pd.DataFrame, dead: pd.DataFrame,
         dg.AssetSpec(HEALTH_KEY, group_name="health", kinds={"python", "duckdb"},
                      deps=[*DBT_INPUTS, *PLAN_INPUTS.values()],
                      description="Per SKU: health score 0-100 (deductions for no sales, excess days of "
-                                 "inventory, projected stockout, oversell risk), each component with its "
-                                 "reason, needs_attention, and a recommendation per cause."),
+                                 "inventory, a projected stockout the replenishment plan does not prevent, "
+                                 "oversell risk), each component with its reason, needs_attention, and one "
+                                 "action (rebalance, urgent replenishment, replenish, clearance, review "
+                                 "listing, follow the plan) with why."),
         dg.AssetSpec(DEAD_STOCK_KEY, group_name="health", kinds={"python", "duckdb"},
                      deps=list(DBT_INPUTS),
-                     description="Per SKU x location: units unsold for dead_stock_days (FIFO age), their "
+                     description="Per SKU x location: units unsold for dead_stock_days (FIFO age; at least "
+                                 "the days since the last sale for units no receipt explains), their "
                                  "value at cost, storage cost so far and per month ahead, and whether to "
                                  "promote, move or liquidate them."),
     ],

@@ -10,6 +10,7 @@ from orchestration.resources import DUCKDB_POOL, StockpilotResource
 from pipelines.config import load_config
 from pipelines.fingerprints import inputs_fingerprint
 from pipelines.replenishment import ReplenishmentInputs, ReplenishmentPlan, plan_replenishment
+from pipelines.replenishment.schema import PLACEMENT, PURCHASES, TARGETS, TRANSFERS
 
 #: What the plan reads (dbt models and the forecast), so it runs after them and they are its lineage.
 UPSTREAM = (
@@ -61,7 +62,8 @@ STEP = "replenishment_plan"
 DESCRIPTIONS = {
     "replenishment_targets": "Per SKU × customer-facing location: lead time, demand over lead time + review, "
                              "safety stock, reorder point, order-up-to, position, days of cover, projected "
-                             "stockout and whether it needs replenishment, with the reason.",
+                             "stockout, reorder date, earliest arrival of an order placed tonight and "
+                             "whether it needs replenishment, with the reason.",
     "transfer_orders": "Tonight's transfers from upstream warehouses to locations below their reorder point: "
                        "source, lane, quantity in case packs, arrival, cost, CO2e, fallbacks for delayed lanes.",
     "regional_placement": "How stock arriving at each entry point (in transit, planned, suggested purchases) "
@@ -69,6 +71,12 @@ DESCRIPTIONS = {
     "purchase_suggestions": "Per SKU and supplier: network position below the network reorder point → quantity "
                             "(MOQ, case packs), order-by date, expected arrival, split and the reason.",
 }
+
+
+#: The tables' columns count with the settings: tables kept from a release with other columns
+#: (readers downstream select the new ones) are planned again, even on unchanged inputs.
+LAYOUT = {"replenishment_targets": list(TARGETS), "transfer_orders": list(TRANSFERS),
+          "regional_placement": list(PLACEMENT), "purchase_suggestions": list(PURCHASES)}
 
 
 def read_inputs(con, abc_days: int, fulfilment_days: int, error_days: int = 365,
@@ -128,7 +136,7 @@ def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: Stockpilot
     with stockpilot.connect(read_only=True) as con:
         inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days, cfg.error_lookback_days,
                              cfg.sensing_days, cfg.history_days)
-        fingerprint = inputs_fingerprint(inputs, cfg)
+        fingerprint = inputs_fingerprint(inputs, {**cfg.model_dump(), "layout": LAYOUT})
         stored = unchanged(con, STEP, fingerprint, list(DESCRIPTIONS))
         if stored is not None:
             context.log.info("replenishment: inputs unchanged, tables kept")

@@ -3,7 +3,11 @@
 A unit is dead when its first-in-first-out age at the location (``int_inventory_layers``: days
 since it arrived there; units leave in the order they came) is at least ``dead_stock_days``:
 no sale — nor any transfer out — has reached it for that long. A unit aged exactly
-``dead_stock_days`` days is dead; one day younger it is not.
+``dead_stock_days`` days is dead; one day younger it is not. Units no receipt explains (the
+'opening' layer) have an age that is a lower bound: the days since the first record of them
+there, or since the SKU's last sale (never sold: its launch, else the first day of the order
+data) when that is longer — so a seller's first night, with a single snapshot, already shows a
+SKU unsold for 180 days as dead. ``age_is_lower_bound`` and the reason say "at least" then.
 
 Per SKU x location with dead units: their value at cost, the storage they have cost so far
 (units x days at the location x the location's storage cost per unit-month x 12 / 365) and will
@@ -31,7 +35,7 @@ from pipelines.config import HealthConfig
 
 DEAD_STOCK_COLUMNS = [
     "as_of", "sku", "location_id", "location_type", "dead_units", "on_hand", "oldest_age_days",
-    "mean_dead_age_days", "unit_cost", "value_at_cost", "storage_cost_per_unit_month",
+    "mean_dead_age_days", "age_is_lower_bound", "unit_cost", "value_at_cost", "storage_cost_per_unit_month",
     "storage_cost_to_date", "storage_cost_per_month", "sku_status", "last_sale_date", "days_since_last_sale",
     "location_daily_sales", "best_location_id", "best_location_daily_sales", "network_daily_sales",
     "days_to_sell", "recommendation", "reason",
@@ -41,7 +45,8 @@ DAYS_PER_MONTH = 365 / 12
 
 @dataclass
 class DeadStockInputs:
-    """layers: sku, location_id, layer_date, layer_source, units, age_days (int_inventory_layers)
+    """layers: sku, location_id, layer_date, layer_source, age_basis, age_is_lower_bound, units, age_days
+      (int_inventory_layers)
     locations: location_id, location_type, fulfils_customers, storage_cost_per_unit_month (marts.dim_location)
     skus: sku, unit_cost, sku_status, last_order_date (marts.dim_sku)
     shipped: sku, location_id, units — units shipped to customers from each location over the
@@ -84,6 +89,34 @@ def best_other_location(shipped: pd.DataFrame, locations: pd.DataFrame, rows: pd
     }, index=rows.index)
 
 
+#: What dates a layer whose age is a lower bound, in words (int_inventory_layers.age_basis).
+AGE_BASIS_WORDS = {
+    "first_known": "held here since the first record of it on ",
+    "last_sale": "no sale since ",
+    "launch": "never sold since its launch on ",
+    "order_data_start": "never sold since the order data begins on ",
+}
+
+
+def age_bounds(dead: pd.DataFrame) -> pd.DataFrame:
+    """Per (sku, location_id) of dead layers: age_is_lower_bound (some dead units' age is a lower
+    bound) and bound_text, what dates the oldest such layer, in words ('' when none)."""
+    lower = (dead["age_is_lower_bound"].astype(bool) if "age_is_lower_bound" in dead
+             else dead["layer_source"].eq("opening"))
+    basis = dead["age_basis"] if "age_basis" in dead else pd.Series("first_known", index=dead.index)
+    bounded = dead[lower.to_numpy()].assign(basis=basis[lower.to_numpy()])
+    bounded = bounded.sort_values(["sku", "location_id", "age_days"], ascending=[True, True, False])
+    oldest = bounded.groupby(["sku", "location_id"]).head(1)
+    words = (oldest["basis"].map(AGE_BASIS_WORDS).fillna("first known on ")
+             + pd.to_datetime(oldest["layer_date"]).dt.strftime("%Y-%m-%d"))
+    out = dead[["sku", "location_id"]].drop_duplicates()
+    out = out.merge(oldest[["sku", "location_id"]].assign(bound_text=words.to_numpy()), on=["sku", "location_id"],
+                    how="left")
+    out["age_is_lower_bound"] = out["bound_text"].notna()
+    out["bound_text"] = out["bound_text"].fillna("")
+    return out
+
+
 def dead_stock(inputs: DeadStockInputs, cfg: HealthConfig) -> pd.DataFrame:
     """``marts.dead_stock`` (columns DEAD_STOCK_COLUMNS), the most valuable first."""
     layers = inputs.layers
@@ -94,6 +127,7 @@ def dead_stock(inputs: DeadStockInputs, cfg: HealthConfig) -> pd.DataFrame:
     rows = dead.assign(unit_days=dead["units"] * dead["age_days"]).groupby(
         ["sku", "location_id"], as_index=False).agg(
         dead_units=("units", "sum"), unit_days=("unit_days", "sum"), oldest_age_days=("age_days", "max"))
+    rows = rows.merge(age_bounds(dead), on=["sku", "location_id"], how="left")
     rows["mean_dead_age_days"] = (rows["unit_days"] / rows["dead_units"]).round(1)
     rows = rows.merge(on_hand.reset_index(), on=["sku", "location_id"], how="left")
     loc = inputs.locations.set_index("location_id")
@@ -127,8 +161,10 @@ def dead_stock(inputs: DeadStockInputs, cfg: HealthConfig) -> pd.DataFrame:
     move = ~liquidate & (best > 0) & (best >= cfg.move_velocity_ratio * rows["location_daily_sales"])
     rows["recommendation"] = np.select([liquidate, move], ["liquidate", "move"], "promote")
 
+    lower = rows["age_is_lower_bound"].to_numpy(dtype=bool)
     age = (rows["dead_units"].map(_fmt) + " units unsold for at least " + str(cfg.dead_stock_days)
-           + " days (oldest " + rows["oldest_age_days"].map(_fmt) + ")")
+           + " days (oldest " + np.where(lower, "at least ", "") + rows["oldest_age_days"].map(_fmt)
+           + np.where(lower, " days: " + rows["bound_text"] + ", and no receipt explains them", "") + ")")
     here = rows["location_daily_sales"].map(lambda r: _fmt(r, 2))
     last = rows["last_sale_date"].dt.strftime("%Y-%m-%d")
     why_liquidate = np.select(

@@ -1,5 +1,5 @@
 """The inventory health score per SKU (``marts.inventory_health``): which SKUs need attention,
-why, and what to do.
+why, and the one thing to do about each.
 
 Every SKU starts at 100; each rule that holds deducts its points (``health:`` in the config):
 
@@ -7,26 +7,66 @@ Every SKU starts at 100; each rule that holds deducts its points (``health:`` in
   (SKUs launched within that window are too new to judge);
 - **excess**: days of inventory (``intermediate.int_sku_supply``: units held / mean daily units
   ordered over ``sales_rate_days``) above ``excess_days_of_inventory`` — long-term storage fee
-  risk; units held with no sale at all in that window count as excess too. The units counted
-  are those at selling locations (``excess_scope`` "selling", the default: fulfilment centres,
-  own warehouse, stores) or at every location ("all");
-- **stockout risk**: a projected stockout within ``stockout_horizon_days`` after the as-of date.
-  From ``marts.replenishment_targets`` (per customer-facing location with forecast demand,
-  position against the daily forecast) when the replenishment plan is built; else from ``marts.demand_forecast`` (total
-  p50, day by day) against the sellable pool plus in-transit units arriving by each day; with
-  neither, the component says the input is not built and deducts nothing. Discontinued SKUs are
-  meant to run out: no deduction;
+  risk; units held with no sale at all in that window count as excess too. Network level: the
+  units counted are those at every selling location (``excess_scope`` "selling", the default:
+  fulfilment centres, own warehouse, stores) or at every location ("all"), against the SKU's
+  network sales rate;
+- **stockout risk**: a stockout the replenishment plan does not prevent. The plan's own figures
+  decide, nothing is projected a second time: each customer-facing location with forecast
+  demand whose ``projected_stockout_date`` (``marts.replenishment_targets``) falls within
+  ``stockout_horizon_days`` after the as-of date is
+
+  - *urgent*: it runs out before the next possible arrival — the earlier of what tonight's plan
+    sends there (``marts.transfer_orders`` into it; for a location replenished by purchase, the
+    ``marts.purchase_suggestions`` row due tonight) and the target's ``earliest_arrival`` (an
+    order placed tonight on its usual lane) — or no lane reaches it;
+  - *unplanned*: an order placed tonight would still land in time, but nothing is planned
+    although the position is below the reorder point, or what is planned lands too late;
+  - *covered*: tonight's plan lands on or before the stockout;
+  - *reorders*: at or above the reorder point; the plan orders on the target's
+    ``reorder_date``, in time.
+
+  Urgent and unplanned deduct the points; covered and reorders do not (the plan prevents the
+  stockout), and their reason says how. The location that decides is the most severe, then the
+  first to run out (``stockout_location``, ``projected_stockout_date``, ``next_arrival``).
+  Without the plan: ``marts.demand_forecast`` (total p50, day by day) against the sellable pool
+  plus in-transit units — network level, no arrival dates to judge urgency by; with neither, the
+  component says the input is not built and deducts nothing. Discontinued SKUs are meant to run
+  out: no deduction;
 - **oversell risk**: open orders exceed the sellable stock a channel can ship them from. From
   ``marts.order_routing`` when the allocation plan is built (open lines no location serving the
   channel can ship, mapped to SKUs through the listings); else from ``marts.inventory_position``
   (a location whose reservations exceed its sellable units, ``available < 0``), naming the
   channels that location serves.
 
-``needs_attention`` = score below ``attention_below``. Each cause carries its recommendation:
-clearance promotion or a discount channel for slow movers, urgent replenishment with tonight's
-transfer orders or purchase suggestions for stockout risk, lower published quantity or pause the
-listing for oversell risk; ``recommendation`` joins them, the most urgent first (stockout,
-oversell, slow mover).
+``needs_attention`` = score below ``attention_below``.
+
+One action per SKU (``action``), the first that applies, in words with its reason in
+``recommendation``:
+
+1. ``rebalance``: a location is urgent or unplanned while the SKU is long elsewhere — excess
+   network-wide, or another location holds units to spare (beyond its order-up-to level; all
+   available units at a location without a target, such as an upstream warehouse) on a lane to
+   the short one. The move is tonight's transfer into the short location, else "move N units
+   from X to Y" over the fastest active lane from a location with units to spare (N = what the
+   short location lacks to its order-up-to level, at most the spare), else where the stock sits
+   when no lane reaches the short location. Nothing is bought and nothing cleared while a
+   location is short of a SKU the network holds too much of;
+2. ``urgent_replenishment``: a location is urgent: expedite what is planned, else expedite
+   inbound stock or buy now;
+3. ``replenish``: a location is unplanned: an order placed tonight still lands before it runs out;
+4. ``clearance``: excess network-wide and no location short: a clearance promotion or the excess
+   units to a discount channel (locations the plan replenishes in time are named with when);
+5. ``review_listing``: no sale in ``no_sales_days`` but no excess: the listing and price need a
+   look, not a clearance;
+6. ``follow_plan``: every location at risk is covered or reordered in time: what the plan does
+   and when ("the plan reorders from X when the position (P) falls below the reorder point R,
+   projected on D");
+7. ``none``.
+
+Oversell risk adds its action to any of them (``lower_listing`` when it is the only one):
+lower the published quantity or pause the listing. Clearance and urgent replenishment are
+never recommended together.
 """
 
 from __future__ import annotations
@@ -38,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import HealthConfig
+from pipelines.contract import LANE_STATUSES
 
 HEALTH_COLUMNS = [
     "as_of", "sku", "title", "category", "sku_status", "score", "needs_attention",
@@ -45,11 +86,17 @@ HEALTH_COLUMNS = [
     "days_of_inventory",
     "no_sales_deduction", "no_sales_reason",
     "excess_deduction", "excess_reason",
-    "stockout_deduction", "stockout_reason", "projected_stockout_date", "stockout_basis",
+    "stockout_deduction", "stockout_reason", "projected_stockout_date", "stockout_location", "next_arrival",
+    "stockout_basis",
     "oversell_deduction", "oversell_reason", "oversell_channels", "oversell_basis",
-    "slow_mover_action", "stockout_action", "oversell_action", "recommendation",
+    "slow_mover_action", "stockout_action", "oversell_action", "action", "recommendation",
 ]
+ACTIONS = ("rebalance", "urgent_replenishment", "replenish", "clearance", "review_listing", "follow_plan",
+           "lower_listing", "none")
 NOT_BUILT = "not built"
+#: Location states of the stockout rule, most severe first; the first two deduct.
+STATES = ("urgent", "unplanned", "covered", "reorders")
+SHORT = STATES[:2]
 
 
 @dataclass
@@ -65,8 +112,10 @@ class HealthInputs:
     locations: location_id, channels ('|'-separated, marts.dim_location)
     in_transit: sku, quantity, expected_arrival — lines in transit, at port or in customs
     forecast: sku, date, p50 — total level within the horizon; None when not built
-    targets: sku, location_id, sku_status, forecast_daily_units, projected_stockout_date, days_of_cover,
-      reason (marts.replenishment_targets); None when not built
+    targets: sku, location_id, sku_status, replenished_by, source_id, forecast_daily_units,
+      reorder_point, order_up_to, inventory_position, days_of_cover, projected_stockout_date,
+      reorder_date, earliest_arrival, needs_replenishment, reason (marts.replenishment_targets);
+      None when not built
     transfers: sku, from_location, to_location, quantity, ship_by, expected_arrival
       (marts.transfer_orders); None when not built
     purchases: sku, supplier_id, quantity, order_by, expected_arrival (marts.purchase_suggestions);
@@ -75,6 +124,8 @@ class HealthInputs:
     listings: channel, listing_sku, sku, units_per_listing (staging.stg_raw__listings)
     channel_allocation: sku, channel, publishable_quantity (marts.channel_allocation); None when
       not built
+    lanes: origin_id, destination_id, mode, transit_days (days), lane_status (staging.stg_raw__lanes);
+      None: no move between locations is suggested
     """
 
     as_of: date
@@ -92,6 +143,7 @@ class HealthInputs:
     purchases: pd.DataFrame | None = None
     routing: pd.DataFrame | None = None
     channel_allocation: pd.DataFrame | None = None
+    lanes: pd.DataFrame | None = None
 
 
 def _text(values) -> pd.Series:
@@ -100,6 +152,11 @@ def _text(values) -> pd.Series:
 
 def _fmt(x: float, decimals: int = 0) -> str:
     return f"{x:,.{decimals}f}"
+
+
+def _iso(values) -> pd.Series:
+    """Dates as ISO text ('' when missing)."""
+    return pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d").fillna("")
 
 
 def _joined(frame: pd.DataFrame, column: str, sep: str = "; ") -> pd.Series:
@@ -111,7 +168,9 @@ def _joined(frame: pd.DataFrame, column: str, sep: str = "; ") -> pd.Series:
 
 def slow_mover_components(base: pd.DataFrame, as_of: date, cfg: HealthConfig) -> pd.DataFrame:
     """no_sales_* and excess_* columns for ``base`` (sku, on_hand, units_sold_recent,
-    last_sale_date, launch_date, days_of_inventory, daily_sales_rate, excess_units, unit_cost)."""
+    last_sale_date, launch_date, days_of_inventory, daily_sales_rate, excess_units, unit_cost),
+    plus the flags the action is decided on (``is_excess``, ``no_sales``) and the words of a
+    clearance (``clearance_text``)."""
     held = base["on_hand"] > 0
     launch = pd.to_datetime(base["launch_date"])
     too_new = launch.notna() & (launch > pd.Timestamp(as_of - timedelta(days=cfg.no_sales_days)))
@@ -144,40 +203,149 @@ def slow_mover_components(base: pd.DataFrame, as_of: date, cfg: HealthConfig) ->
          + base["excess_units"].map(_fmt) + " units above " + _fmt(cfg.excess_days_of_inventory) + " days)",
          doi.map(lambda d: _fmt(d) if pd.notna(d) else "?") + " days of inventory" + where + " " + rate],
         "no units held")
-    slow = no_sales | excess
     units = np.where(never_runs_down | no_sales, base["on_hand"], base["excess_units"]).astype(float)
     value = units * base["unit_cost"].fillna(0).to_numpy(dtype=float)
-    out["slow_mover_action"] = np.where(
-        slow,
-        "clearance promotion, or move " + pd.Series(units, index=base.index).map(_fmt) + " units ("
-        + pd.Series(value, index=base.index).map(lambda v: _fmt(v, 2)) + " at cost) to a discount channel",
-        "")
+    out["clearance_text"] = ("clearance promotion, or move " + pd.Series(units, index=base.index).map(_fmt)
+                             + " units (" + pd.Series(value, index=base.index).map(lambda v: _fmt(v, 2))
+                             + " at cost) to a discount channel")
+    out["is_excess"] = excess.to_numpy()
+    out["no_sales"] = no_sales.to_numpy()
     return out
 
 
-# --- rule 3: stockout risk -------------------------------------------------------------------
+# --- rule 3: stockout risk, judged by the replenishment plan ---------------------------------
 
-def stockouts_from_targets(targets: pd.DataFrame, as_of: date, horizon_days: int) -> pd.DataFrame:
-    """Per sku at risk: projected_stockout_date (earliest) and the reason, from the locations of
-    ``marts.replenishment_targets`` whose projected stockout falls within the horizon."""
+PLANNED_COLUMNS = ["sku", "location_id", "planned_arrival", "planned_text", "transfer_text"]
+
+
+def planned_into(targets: pd.DataFrame, transfers: pd.DataFrame | None, purchases: pd.DataFrame | None,
+                 as_of: date) -> pd.DataFrame:
+    """Per (sku, location_id) of ``targets`` that tonight's plan sends stock to: planned_arrival
+    (the first arrival), planned_text (every line in words) and transfer_text (the transfer
+    lines alone, NaN when none). Transfers count at their destination; a purchase suggestion
+    due tonight (order_by ≤ as_of) counts at the locations replenished by purchase."""
+    parts = []
+    if transfers is not None and len(transfers):
+        t = transfers.sort_values(["sku", "to_location", "expected_arrival", "from_location"])
+        parts.append(pd.DataFrame({
+            "sku": t["sku"], "location_id": t["to_location"], "arrival": pd.to_datetime(t["expected_arrival"]),
+            "kind": "transfer",
+            "text": "transfer " + t["quantity"].map(_fmt) + " units " + t["from_location"] + " → " + t["to_location"]
+                    + " (ship by " + _iso(t["ship_by"]).to_numpy() + ", arrives "
+                    + _iso(t["expected_arrival"]).to_numpy() + ")"}))
+    if purchases is not None and len(purchases):
+        due = purchases[pd.to_datetime(purchases["order_by"]) <= pd.Timestamp(as_of)]
+        p = targets.loc[targets["replenished_by"].eq("purchase"), ["sku", "location_id"]].merge(due, on="sku")
+        if len(p):
+            parts.append(pd.DataFrame({
+                "sku": p["sku"], "location_id": p["location_id"], "arrival": pd.to_datetime(p["expected_arrival"]),
+                "kind": "purchase",
+                "text": "purchase " + p["quantity"].map(_fmt) + " units from " + p["supplier_id"] + " (order by "
+                        + _iso(p["order_by"]).to_numpy() + ", arrives " + _iso(p["expected_arrival"]).to_numpy()
+                        + ")"}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "planned_arrival" else object)
+                             for c in PLANNED_COLUMNS})
+    lines = pd.concat(parts, ignore_index=True)
+    lines["transfer"] = lines["text"].where(lines["kind"].eq("transfer"))
+    keys = ["sku", "location_id"]
+    out = lines.groupby(keys, sort=False).agg(planned_arrival=("arrival", "min"), planned_text=("text", "; ".join))
+    moved = lines.dropna(subset=["transfer"]).groupby(keys, sort=False)["transfer"].agg("; ".join)
+    out["transfer_text"] = moved.reindex(out.index)
+    return out.reset_index()[PLANNED_COLUMNS]
+
+
+def stockout_outlook(targets: pd.DataFrame, transfers: pd.DataFrame | None, purchases: pd.DataFrame | None,
+                     as_of: date, horizon_days: int) -> pd.DataFrame:
+    """The locations at risk: each target row with forecast demand whose projected stockout falls
+    within the horizon, with ``stockout`` (its date), ``next_arrival``, ``state`` (STATES, rules
+    in the module docstring) and ``text`` (the state in words), most severe first, then the
+    first to run out."""
     limit = pd.Timestamp(as_of + timedelta(days=horizon_days))
-    t = targets.assign(projected_stockout_date=pd.to_datetime(targets["projected_stockout_date"]))
-    if "forecast_daily_units" in t:  # an empty location nobody buys from is not at risk
-        t = t[t["forecast_daily_units"].fillna(0) > 0]
-    risky = t[t["projected_stockout_date"].notna() & (t["projected_stockout_date"] <= limit)]
-    risky = risky.sort_values(["sku", "projected_stockout_date", "location_id"])
-    if risky.empty:
-        return pd.DataFrame(columns=["sku", "projected_stockout_date", "stockout_reason", "plan_reason"])
-    cover = risky["days_of_cover"].map(lambda d: f" ({_fmt(d, 1)} days of cover)" if pd.notna(d) else "")
-    risky = risky.assign(text=risky["location_id"] + " runs out on "
-                         + risky["projected_stockout_date"].dt.strftime("%Y-%m-%d") + cover)
-    out = risky.groupby("sku", sort=False).agg(projected_stockout_date=("projected_stockout_date", "min"))
-    out["stockout_reason"] = "projected stockout within " + str(horizon_days) + " days: " + _joined(risky, "text")
-    # what the replenishment plan says about the first location to run out
-    first = risky.groupby("sku", sort=False).head(1).set_index("sku")
-    out["plan_reason"] = (first["location_id"] + ": " + first["reason"].fillna("")) if "reason" in first \
-        else None
-    return out.reset_index()
+    t = targets.assign(stockout=pd.to_datetime(targets["projected_stockout_date"]))
+    t = t[(t["forecast_daily_units"].fillna(0) > 0) & t["stockout"].notna() & (t["stockout"] <= limit)]
+    if t.empty:
+        return t.assign(state=pd.Series(dtype=object), next_arrival=pd.Series(dtype="datetime64[ns]"),
+                        text=pd.Series(dtype=object))
+    t = t.merge(planned_into(t, transfers, purchases, as_of), on=["sku", "location_id"], how="left")
+    planned = pd.to_datetime(t["planned_arrival"])
+    earliest = pd.to_datetime(t["earliest_arrival"])
+    t["earliest"] = earliest
+    t["next_arrival"] = pd.concat([planned, earliest], axis=1).min(axis=1)
+    urgent = t["next_arrival"].isna() | (t["stockout"] < t["next_arrival"])
+    covered = ~urgent & planned.notna() & (planned <= t["stockout"])
+    below = t["needs_replenishment"].astype("boolean").fillna(False).astype(bool)
+    unplanned = ~urgent & ~covered & (below | planned.notna())
+    t["state"] = np.select([urgent, unplanned, covered], list(STATES[:3]), STATES[3])
+
+    cover = t["days_of_cover"].map(lambda d: f" ({_fmt(d, 1)} days of cover)" if pd.notna(d) else "")
+    runs_out = t["location_id"] + " runs out on " + _iso(t["stockout"]).to_numpy() + cover
+    source = t["source_id"].fillna("its source")
+    t["reorder_text"] = ("the plan reorders from " + source + " when the position (" + t["inventory_position"].map(_fmt)
+                         + ") falls below the reorder point " + t["reorder_point"].map(_fmt) + ", projected on "
+                         + _iso(t["reorder_date"]).to_numpy())
+    t["arrives_text"] = ("an order placed tonight from " + source + " lands " + _iso(earliest).to_numpy())
+    t["text"] = runs_out + np.select(
+        [urgent & t["next_arrival"].isna(), urgent, unplanned & planned.notna(), unplanned, covered],
+        [", and no lane reaches it",
+         ", before the next possible arrival " + _iso(t["next_arrival"]).to_numpy(),
+         ": tonight's plan lands " + _iso(planned).to_numpy() + ", too late; " + t["arrives_text"],
+         ": position " + t["inventory_position"].map(_fmt) + " below the reorder point "
+         + t["reorder_point"].map(_fmt) + " and nothing is planned tonight; " + t["arrives_text"],
+         " without tonight's plan, which lands " + _iso(planned).to_numpy()],
+        " without a new order; " + t["reorder_text"])
+    t["rank"] = t["state"].map({s: i for i, s in enumerate(STATES)})
+    return t.sort_values(["sku", "rank", "stockout", "location_id"], kind="stable").reset_index(drop=True)
+
+
+def spare_units(targets: pd.DataFrame, positions: pd.DataFrame, transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """Per (sku, location_id): units it can spare for another location — available units beyond
+    its order-up-to level where it has a target, every available unit where it has none (an
+    upstream warehouse: its stock is there to feed others) — less what tonight's transfers take."""
+    stock = positions[["sku", "location_id", "available"]].merge(
+        targets[["sku", "location_id", "inventory_position", "order_up_to"]], on=["sku", "location_id"], how="left")
+    beyond = stock["inventory_position"] - stock["order_up_to"]
+    spare = np.where(beyond.notna(), np.minimum(stock["available"], beyond.fillna(0)), stock["available"])
+    stock["spare"] = spare.astype(float)
+    if transfers is not None and len(transfers):
+        out = transfers.groupby(["sku", "from_location"])["quantity"].sum()
+        taken = pd.MultiIndex.from_frame(stock[["sku", "location_id"]])
+        stock["spare"] -= out.reindex(taken).fillna(0).to_numpy()
+    stock["spare"] = stock["spare"].clip(lower=0)
+    return stock.loc[stock["spare"] > 0, ["sku", "location_id", "spare"]].reset_index(drop=True)
+
+
+def lane_moves(short: pd.DataFrame, spare: pd.DataFrame, lanes: pd.DataFrame | None) -> pd.Series:
+    """Per sku of ``short`` (sku, location_id, need: units it lacks to its order-up-to level): the
+    move from the location with units to spare on the fastest lane into it (active lanes before
+    disrupted ones, then the most spare), in words; skus without one are left out."""
+    if lanes is None or short.empty or spare.empty:
+        return pd.Series(dtype=object)
+    cand = short.merge(lanes.rename(columns={"destination_id": "location_id"}), on="location_id")
+    cand = cand.merge(spare.rename(columns={"location_id": "origin_id"}), on=["sku", "origin_id"])
+    cand = cand[cand["origin_id"] != cand["location_id"]]
+    if cand.empty:
+        return pd.Series(dtype=object)
+    cand = cand.assign(disrupted=cand["lane_status"].eq(LANE_STATUSES[1]))
+    cand = cand.sort_values(["sku", "disrupted", "transit_days", "spare", "origin_id", "mode"],
+                            ascending=[True, True, True, False, True, True]).groupby("sku").head(1)
+    units = np.minimum(cand["spare"], cand["need"])
+    text = ("move " + units.map(_fmt) + " units from " + cand["origin_id"] + " to " + cand["location_id"] + " ("
+            + cand["transit_days"].map(lambda d: f"{d:g}") + "-day " + cand["mode"] + " lane"
+            + np.where(cand["disrupted"], ", disrupted", "") + ")")
+    return pd.Series(text.to_numpy(), index=cand["sku"].to_numpy())
+
+
+def stock_elsewhere(positions: pd.DataFrame, short: pd.DataFrame, top: int = 3) -> pd.Series:
+    """Per sku of ``short``: the locations other than the short one holding available units, the
+    most first ('X 18, Y 2'), '' when none."""
+    held = positions[positions["available"] > 0].merge(short[["sku", "location_id"]].rename(
+        columns={"location_id": "short_id"}), on="sku")
+    held = held[held["location_id"] != held["short_id"]].sort_values(["sku", "available", "location_id"],
+                                                                     ascending=[True, False, True])
+    held = held.groupby("sku").head(top)
+    words = (held["location_id"] + " " + held["available"].map(_fmt)).groupby(held["sku"]).agg(", ".join)
+    return words.reindex(short["sku"]).fillna("")
 
 
 def stockouts_from_forecast(forecast: pd.DataFrame, pool: pd.DataFrame, in_transit: pd.DataFrame,
@@ -207,75 +375,167 @@ def stockouts_from_forecast(forecast: pd.DataFrame, pool: pd.DataFrame, in_trans
                                              + reason).to_numpy()})
 
 
-def replenishment_actions(skus: pd.Series, transfers: pd.DataFrame | None,
-                          purchases: pd.DataFrame | None) -> pd.Series:
-    """Per sku, tonight's transfer orders and purchase suggestions in words ('' when none)."""
-    def rows_of(frame: pd.DataFrame | None, order: str) -> pd.DataFrame:
-        if frame is None or not len(frame):
-            return pd.DataFrame()
-        return frame[frame["sku"].isin(skus)].sort_values(["sku", order])
-
-    parts = []
-    # words only for rows left: an empty selection would add text to an empty integer column
-    t = rows_of(transfers, "expected_arrival")
-    if len(t):
-        parts.append(t.assign(text="transfer " + t["quantity"].map(_fmt) + " units " + t["from_location"]
-                              + " → " + t["to_location"] + " (ship by "
-                              + pd.to_datetime(t["ship_by"]).dt.strftime("%Y-%m-%d") + ", arrives "
-                              + pd.to_datetime(t["expected_arrival"]).dt.strftime("%Y-%m-%d") + ")")[["sku", "text"]])
-    p = rows_of(purchases, "order_by")
-    if len(p):
-        parts.append(p.assign(text="purchase " + p["quantity"].map(_fmt) + " units from " + p["supplier_id"]
-                              + " (order by " + pd.to_datetime(p["order_by"]).dt.strftime("%Y-%m-%d")
-                              + ", arrives " + pd.to_datetime(p["expected_arrival"]).dt.strftime("%Y-%m-%d")
-                              + ")")[["sku", "text"]])
-    if not parts:
-        return pd.Series(dtype=object)
-    both = pd.concat(parts, ignore_index=True)
-    return _joined(both, "text")
+#: Columns of stockout_components kept for deciding the action (not published).
+_DECIDING = ["state", "planned_text", "transfer_text", "reorder_text", "arrives_text", "source_id",
+             "inventory_position", "reorder_point", "order_up_to", "plan_reason", "stockout", "move_text",
+             "elsewhere", "forecast_text"]
 
 
 def stockout_components(base: pd.DataFrame, inputs: HealthInputs, cfg: HealthConfig) -> pd.DataFrame:
+    """stockout_* columns, stockout_location and next_arrival for ``base`` (sku, sku_status), plus
+    the deciding location's figures the action is decided on (``_DECIDING``)."""
     out = pd.DataFrame(index=base.index)
+    for col in _DECIDING:
+        out[col] = pd.Series(np.nan, index=base.index, dtype=object)
+    out["stockout_location"] = ""
+    out["next_arrival"] = None
+    discontinued = base["sku_status"].eq("discontinued").to_numpy()
+    horizon = str(cfg.stockout_horizon_days)
     if inputs.targets is not None:
-        risk = stockouts_from_targets(inputs.targets, inputs.as_of, cfg.stockout_horizon_days)
-        basis = "replenishment_targets"
-        quiet = "no location projected to run out within " + str(cfg.stockout_horizon_days) + " days"
-    elif inputs.forecast is not None:
-        risk = stockouts_from_forecast(inputs.forecast, inputs.pool, inputs.in_transit, inputs.as_of,
-                                       cfg.stockout_horizon_days)
-        basis = "demand_forecast"
-        quiet = ("forecast demand within " + str(cfg.stockout_horizon_days)
-                 + " days is covered by the sellable pool and arrivals")
-    else:
+        return _stockouts_from_plan(base, inputs, cfg, out, discontinued)
+    if inputs.forecast is None:
         out["stockout_deduction"] = 0
         out["stockout_reason"] = "input not built: marts.replenishment_targets and marts.demand_forecast"
-        out["projected_stockout_date"] = pd.NaT
+        out["projected_stockout_date"] = None
         out["stockout_basis"] = NOT_BUILT
-        out["stockout_action"] = ""
         return out
-    at_risk = base[["sku"]].merge(risk, on="sku", how="left")
-    discontinued = base["sku_status"].eq("discontinued").to_numpy()
-    flagged = at_risk["projected_stockout_date"].notna().to_numpy() & ~discontinued
+    risk = base[["sku"]].merge(stockouts_from_forecast(inputs.forecast, inputs.pool, inputs.in_transit,
+                                                       inputs.as_of, cfg.stockout_horizon_days), on="sku", how="left")
+    flagged = risk["projected_stockout_date"].notna().to_numpy() & ~discontinued
     out["stockout_deduction"] = np.where(flagged, cfg.stockout_points, 0)
-    out["stockout_reason"] = np.select([flagged, discontinued], [at_risk["stockout_reason"],
+    quiet = "forecast demand within " + horizon + " days is covered by the sellable pool and arrivals"
+    out["stockout_reason"] = np.select([flagged, discontinued], [risk["stockout_reason"],
                                                                  "discontinued: running out is intended"], quiet)
-    out["projected_stockout_date"] = pd.to_datetime(at_risk["projected_stockout_date"]).dt.date.where(
-        ~discontinued, None).to_numpy()
-    out["stockout_basis"] = basis
-    planned = base["sku"].map(replenishment_actions(base.loc[flagged, "sku"], inputs.transfers, inputs.purchases))
-    if inputs.transfers is None and inputs.purchases is None:
-        fallback = pd.Series("urgent replenishment (transfer orders and purchase suggestions not built yet)",
-                             index=base.index)
-    else:
-        fallback = pd.Series("urgent replenishment: nothing is planned tonight — expedite inbound stock or buy now",
-                             index=base.index)
-        if "plan_reason" in at_risk:
-            why = at_risk["plan_reason"]
-            fallback = fallback.where(why.isna(), fallback + " (plan: " + why.fillna("") + ")")
-    out["stockout_action"] = np.where(
-        flagged, np.where(planned.notna(), "urgent replenishment: " + planned.fillna(""), fallback), "")
+    out["projected_stockout_date"] = pd.to_datetime(risk["projected_stockout_date"]).dt.date.where(
+        flagged, None).to_numpy()
+    out["stockout_location"] = np.where(flagged, "network", "")
+    out["stockout_basis"] = "demand_forecast"
+    out["state"] = np.where(flagged, "forecast", None)
+    out["forecast_text"] = np.where(
+        flagged, "the network runs out on " + _iso(risk["projected_stockout_date"]).to_numpy()
+        + " (replenishment plan not built: no arrival dates to judge urgency by)", None)
     return out
+
+
+def _stockouts_from_plan(base: pd.DataFrame, inputs: HealthInputs, cfg: HealthConfig, out: pd.DataFrame,
+                         discontinued: np.ndarray) -> pd.DataFrame:
+    targets = inputs.targets
+    outlook = stockout_outlook(targets, inputs.transfers, inputs.purchases, inputs.as_of, cfg.stockout_horizon_days)
+    outlook = outlook[outlook["sku"].isin(base.loc[~discontinued, "sku"])]
+    quiet = "no location projected to run out within " + str(cfg.stockout_horizon_days) + " days"
+    out["stockout_basis"] = "replenishment_targets"
+    if outlook.empty:
+        out["stockout_deduction"] = 0
+        out["stockout_reason"] = np.where(discontinued, "discontinued: running out is intended", quiet)
+        out["projected_stockout_date"] = None
+        return out
+    first = outlook.groupby("sku", sort=False).head(1).set_index("sku")
+    short = first[first["state"].isin(SHORT)]
+    need = (short["order_up_to"] - short["inventory_position"]).clip(lower=1)
+    short = pd.DataFrame({"sku": short.index, "location_id": short["location_id"].to_numpy(),
+                          "need": need.to_numpy(dtype=float)})
+    spare = spare_units(targets, inputs.positions, inputs.transfers)
+    moves = lane_moves(short, spare, inputs.lanes)
+    elsewhere = stock_elsewhere(inputs.positions, short)
+    sku = base["sku"]
+    at = sku.map(first["state"])
+    flagged = at.isin(SHORT).to_numpy()
+    out["stockout_deduction"] = np.where(flagged, cfg.stockout_points, 0)
+    horizon = str(cfg.stockout_horizon_days)
+    reason = sku.map(_joined(outlook, "text"))
+    plan_saves = at.isin(STATES[2:]).to_numpy()
+    out["stockout_reason"] = np.select(
+        [discontinued, flagged, plan_saves],
+        ["discontinued: running out is intended",
+         "projected stockout within " + horizon + " days the plan does not prevent: " + reason.fillna(""),
+         "projected stockout within " + horizon + " days, prevented by the plan: " + reason.fillna("")],
+        quiet)
+    out["projected_stockout_date"] = pd.to_datetime(sku.map(first["stockout"])).dt.date.to_numpy()
+    out["stockout_location"] = sku.map(first["location_id"]).fillna("").to_numpy()
+    out["next_arrival"] = pd.to_datetime(sku.map(first["next_arrival"])).dt.date.to_numpy()
+    for col in ("state", "planned_text", "transfer_text", "reorder_text", "arrives_text", "source_id",
+                "inventory_position", "reorder_point", "order_up_to", "stockout"):
+        out[col] = sku.map(first[col]).to_numpy()
+    if "reason" in first:
+        out["plan_reason"] = (sku.map(first["location_id"]) + ": " + sku.map(first["reason"]).fillna("")).to_numpy()
+    out["move_text"] = sku.map(moves).to_numpy() if len(moves) else np.nan
+    out["elsewhere"] = sku.map(elsewhere).to_numpy() if len(elsewhere) else np.nan
+    out.loc[discontinued, ["projected_stockout_date", "next_arrival"]] = None
+    return out
+
+
+# --- one action per SKU ----------------------------------------------------------------------
+
+def decide_actions(frame: pd.DataFrame) -> pd.DataFrame:
+    """action, slow_mover_action, stockout_action and the recommendation's main part (``main``)
+    per row of ``frame`` (the base, slow-mover and stockout columns); rules in the module
+    docstring."""
+    state = frame["state"]
+    short = state.isin(SHORT).to_numpy()
+    urgent = state.eq("urgent").to_numpy()
+    saved = state.isin(STATES[2:]).to_numpy()
+    forecast = state.eq("forecast").to_numpy()
+    excess = frame["is_excess"].to_numpy(dtype=bool)
+    no_sales = frame["no_sales"].to_numpy(dtype=bool)
+    has_move = frame["move_text"].notna().to_numpy()
+    has_transfer = frame["transfer_text"].notna().to_numpy()
+    has_plan = frame["planned_text"].notna().to_numpy()
+    # long elsewhere: a lane move, or excess network-wide with somewhere to move it from
+    movable = has_transfer | has_move | frame["elsewhere"].fillna("").ne("").to_numpy()
+    rebalance = short & ((excess & movable) | has_move)
+
+    where = frame["stockout_location"].fillna("")
+    out_on = where + " runs out on " + _iso(frame["stockout"]).to_numpy()
+    before = np.where(frame["next_arrival"].isna(), ", and no lane reaches it",
+                      ", before the next possible arrival " + _iso(frame["next_arrival"]).to_numpy())
+    plan_why = np.where(frame["plan_reason"].notna(), " (plan: " + frame["plan_reason"].fillna("") + ")", "")
+    long_why = np.where(excess, "the network holds too much (" + frame["excess_reason"] + "): move stock there, "
+                        "buy nothing", "another location holds units to spare")
+    # a transfer into a short location lands after its stockout: that is what makes it short
+    move = np.select(
+        [has_transfer, has_move],
+        ["expedite " + frame["transfer_text"].fillna(""), frame["move_text"].fillna("")],
+        "no lane reaches " + where + " from where the stock sits (" + frame["elsewhere"].fillna("") + "): move it "
+        "by hand, or let " + where + " run out")
+    rebalance_text = "rebalance: " + move + " — " + out_on + np.where(urgent, before, "") + "; " + long_why
+    urgent_text = np.where(
+        has_plan,
+        "urgent replenishment: expedite " + frame["planned_text"].fillna("") + " — " + out_on + before,
+        "urgent replenishment: nothing is planned tonight — expedite inbound stock or buy now: " + out_on + before
+        + plan_why)
+    replenish_text = np.where(
+        has_plan,
+        "replenish: tonight's plan lands too late (" + frame["planned_text"].fillna("") + "): "
+        + frame["arrives_text"].fillna("") + ", before " + out_on,
+        "replenish: " + frame["arrives_text"].fillna("") + ", before " + out_on + "; nothing is planned tonight "
+        "although the position " + frame["inventory_position"].map(lambda v: _fmt(v) if pd.notna(v) else "?")
+        + " is below the reorder point " + frame["reorder_point"].map(lambda v: _fmt(v) if pd.notna(v) else "?")
+        + plan_why)
+    plan_text = np.where(state.eq("covered"),
+                         frame["planned_text"].fillna("") + " lands before " + out_on,
+                         frame["reorder_text"].fillna("") + " (" + out_on + " without it)")
+    forecast_text = "replenish: " + frame["forecast_text"].fillna("")
+
+    action = np.select(
+        [rebalance, urgent, short, forecast, excess, no_sales, saved],
+        ["rebalance", "urgent_replenishment", "replenish", "replenish", "clearance", "review_listing",
+         "follow_plan"], "none")
+    stockout_action = np.select(
+        [rebalance, urgent, short, forecast, saved],
+        [rebalance_text, urgent_text, replenish_text, forecast_text, "follow the plan: " + plan_text], "")
+    clearance = (frame["clearance_text"] + " — " + frame["excess_reason"]
+                 + np.where(saved, "; meanwhile " + plan_text, ""))
+    review = ("review the listing and price: " + frame["no_sales_reason"] + ", yet the stock is not excess ("
+              + frame["excess_reason"] + ")")
+    held_back = np.where(forecast, "held back while a network stockout is projected",
+                         "held back while " + where + " is short")
+    slow_mover_action = np.select(
+        [(excess | no_sales) & (short | forecast), action == "clearance", action == "review_listing"],
+        [held_back, clearance, review], "")
+    main = np.select([short | forecast, action == "clearance", action == "review_listing", saved],
+                     [stockout_action, clearance, review, stockout_action], "")
+    return pd.DataFrame({"action": action, "slow_mover_action": slow_mover_action,
+                         "stockout_action": stockout_action, "main": main}, index=frame.index)
 
 
 # --- rule 4: oversell risk -------------------------------------------------------------------
@@ -370,11 +630,15 @@ def health_scores(inputs: HealthInputs, cfg: HealthConfig) -> pd.DataFrame:
         out[col] = out[col].astype("int64")
     out["score"] = (100 - out[deductions].sum(axis=1)).clip(lower=0).astype("int64")
     out["needs_attention"] = out["score"] < cfg.attention_below
-    # one recommendation per cause, the most urgent first: a stockout or an oversell costs sales
-    # and ratings within days, slow movers cost storage over months
-    actions = out[["stockout_action", "oversell_action", "slow_mover_action"]]
-    out["recommendation"] = actions.apply(lambda row: " | ".join(a for a in row if a), axis=1) \
-        if len(out) else pd.Series(dtype=object)
+    # one action per SKU; an oversell is a listing matter and adds its own
+    decided = decide_actions(out)
+    for col in ("action", "slow_mover_action", "stockout_action"):
+        out[col] = decided[col]
+    oversold = out["oversell_action"].ne("")
+    out["action"] = out["action"].where(~(oversold & out["action"].eq("none")), "lower_listing")
+    out["recommendation"] = np.where(
+        decided["main"].ne("") & oversold, decided["main"] + " | " + out["oversell_action"],
+        decided["main"] + out["oversell_action"])
     out["inventory_value"] = (out["on_hand"] * out["unit_cost"].fillna(0)).round(2)
     out["days_of_inventory"] = out["days_of_inventory"].astype(float).round(1)
     out["daily_sales_rate"] = out["daily_sales_rate"].astype(float).round(3)

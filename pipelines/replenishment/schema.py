@@ -19,7 +19,7 @@ TARGETS = {
     "spread_basis": "text", "safety_stock": "int", "reorder_point": "int", "order_up_to": "int",
     "on_hand": "int", "reserved": "int", "unsellable": "int", "inbound": "int", "inbound_planned": "int",
     "inventory_position": "int", "days_of_cover": "float", "projected_stockout_date": "date",
-    "needs_replenishment": "bool", "reason": "text",
+    "reorder_date": "date", "earliest_arrival": "date", "needs_replenishment": "bool", "reason": "text",
 }
 TRANSFERS = {
     "transfer_id": "text", "shipment_id": "text", "as_of": "date", "sku": "text", "from_location": "text",

@@ -15,7 +15,13 @@ For each SKU × customer-facing location (fc, warehouse, store) with forecast de
   the ``*_cover_days`` after that window (min/max rule); all three rounded up to whole units;
 - inventory position = available (on hand − reserved − unsellable) + inbound + inbound planned:
   what is already on its way is never ordered twice;
-- days of cover and projected stockout date against the daily forecast;
+- days of cover and projected stockout date against the daily forecast; the reorder date, the
+  first night the position is projected below the reorder point (the units above it consumed
+  the same way: the plan orders then; the as-of date when it already is below); the
+  earliest arrival of an order placed tonight on the usual lane (a transfer ships within
+  ``transfer_ship_days``, then its lead time rounded up, as ``transfers`` dates arrivals; a
+  purchase lands after its lead time rounded up, as ``purchases`` does), so a reader can tell a
+  stockout nothing can prevent any more from one the plan will still reorder in time;
 - needs_replenishment: position below the reorder point, for an active SKU with forecast demand
   at the location; where the last days' sales outran the forecast (``sensing``), the plan's
   demand there is the recent rate (``demand_basis`` = recent sales). Discontinued SKUs and
@@ -112,6 +118,31 @@ def cover_and_stockout(position: np.ndarray, p50: np.ndarray, as_of: date) -> tu
     return np.where(np.isfinite(cover), cover, np.nan), stockout
 
 
+def reorder_date(position: np.ndarray, reorder_point: np.ndarray, p50: np.ndarray, as_of: date) -> np.ndarray:
+    """The first night the position is below the reorder point, when the plan orders
+    (datetime64[D]): as_of when it already is; else the day the units above the reorder point are
+    used up against the daily forecast (days of cover of position − reorder point), the day after
+    when they last exactly whole days; NaT when demand never uses them up or past MAX_STOCKOUT_DAYS."""
+    above = position - reorder_point
+    cover = policy.days_of_cover(np.maximum(above, 0.0), p50)
+    finite = np.isfinite(cover) & (cover <= MAX_STOCKOUT_DAYS)
+    # a rounding hair below a whole day must not pull the night a day earlier
+    days = np.where(above < 0, 0, np.floor(np.round(np.where(finite, cover, 0.0), 9)) + 1).astype("int64")
+    dates = np.datetime64(as_of, "D") + days.astype("timedelta64[D]")
+    return np.where(finite | (above < 0), dates, np.datetime64("NaT"))
+
+
+def earliest_arrival(replenished_by: pd.Series, lead_time_days: pd.Series, as_of: date,
+                     transfer_ship_days: int) -> np.ndarray:
+    """The earliest day an order placed tonight lands (datetime64[D]; NaT when no lane reaches
+    the location): as_of + lead time rounded up, plus ``transfer_ship_days`` for a transfer."""
+    ship = np.where(replenished_by.eq("transfer"), transfer_ship_days, 0)
+    days = ship + np.ceil(np.round(lead_time_days.to_numpy(dtype=float), 6))
+    reached = replenished_by.isin(["transfer", "purchase"]).to_numpy()
+    dates = np.datetime64(as_of, "D") + np.where(reached, days, 0).astype("int64").astype("timedelta64[D]")
+    return np.where(reached, dates, np.datetime64("NaT"))
+
+
 def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame, locations: pd.DataFrame,
                   usual_lanes: pd.DataFrame, supplier_lanes: pd.DataFrame, abc: pd.Series,
                   levels: pd.Series, cfg: ReplenishmentConfig, errors: ErrorHistory | None = None,
@@ -182,6 +213,11 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
 
     active = rows["sku_status"].ne("discontinued").to_numpy()
     has_demand = p50.sum(axis=1) > 0
+    rows["reorder_date"] = np.where(active & has_demand,
+                                    reorder_date(position, rows["reorder_point"].to_numpy(dtype=float), p50,
+                                                 cube.as_of), np.datetime64("NaT"))
+    rows["earliest_arrival"] = earliest_arrival(rows["replenished_by"], rows["lead_time_days"], cube.as_of,
+                                                cfg.transfer_ship_days)
     below = position < rows["reorder_point"].to_numpy()
     rows["needs_replenishment"] = active & has_demand & below
     rows["demand_basis"] = "forecast"

@@ -8,6 +8,8 @@ a 3-day KPI window), so every figure can be computed by hand.
   10 more flying from the supplier to FC-1 since 11-07.
 - SKU C (cost 5) at FC-1: sold 1 on 11-02, none left at the 11-09 snapshot (a stockout).
 Orders: 11-08 A 4 shipped; 11-09 A 2 cancelled and A 3 shipped on 11-10; 11-10 A 1 pending.
+
+A second warehouse (FIRST_NIGHT) is a seller's first night: orders since 05-13, one snapshot.
 """
 
 from __future__ import annotations
@@ -145,6 +147,68 @@ def test_dead_stock_boundary_on_the_built_layers(built):
     assert dict(zip(dead["sku"], dead["dead_units"], strict=True)) == {"A": 3, "B": 50}
     assert dead_stock(read_dead_stock_inputs(duckdb.connect(str(built), read_only=True), HealthConfig()),
                       HealthConfig(dead_stock_days=181))["sku"].tolist() == ["B"]
+
+
+FIRST_NIGHT = {  # sku: (units in the one snapshot, launch date, last order date)
+    "D": (50, None, "2026-05-13"),  # 181 days before the as-of date, the first day of the order data
+    "E": (20, None, None),  # never sold
+    "F": (10, "2026-09-01", None),  # never sold since its launch, which the order data reaches back to
+    "G": (5, None, "2026-11-09"),  # sold yesterday
+}
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory) -> Path:
+    """A seller's first night as of 2026-11-10: a year of orders, but only today's stock snapshot."""
+    work = tmp_path_factory.mktemp("first_night_dbt")
+    path = work / "first_night.duckdb"
+    create_raw_tables(path)
+    with duckdb.connect(str(path)) as con:
+        insert(con, "locations", [
+            {"location_id": "FC-1", "type": "fc", "operator": "amazon", "region": "east", "channels": "amazon",
+             "storage_cost_per_unit_month": 0.30},
+            {"location_id": "SUP", "type": "supplier", "operator": "supplier", "region": "cn", "channels": ""},
+        ])
+        insert(con, "channels", [{"channel": "amazon", "buffer_pct": 0.0, "buffer_units": 0,
+                                  "fulfillment_cost_per_unit": 0.0, "commission_pct": 0.0}])
+        insert(con, "routing_rules", [{"channel": "amazon", "rank": 1, "location_id": "FC-1"}])
+        insert(con, "skus", [{"sku": s, "title": s, "category": "test", "unit_cost": 2.0, "unit_price": 4.0,
+                              "supplier_id": "SUP", "launch_date": launch}
+                             for s, (_, launch, _) in FIRST_NIGHT.items()])
+        insert(con, "listings", [{"channel": "amazon", "listing_sku": s, "sku": s} for s in FIRST_NIGHT])
+        insert(con, "stock_snapshots", [snapshot(AS_OF, "FC-1", s, units) for s, (units, _, _) in FIRST_NIGHT.items()])
+        insert(con, "orders", [
+            order(f"O-{s}", s, "amazon", 1, "shipped", f"{sold} 09:00:00", f"{sold} 15:00:00", fulfilled_from="FC-1")
+            for s, (_, _, sold) in FIRST_NIGHT.items() if sold])
+    result = run_dbt(["build", "--select", "+int_inventory_layers", "+dim_sku", "+dim_location", "+int_sku_supply",
+                      "--indirect-selection", "cautious", "--vars", f'{{"as_of": "{AS_OF}"}}'], path, work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return path
+
+
+def test_with_one_snapshot_units_no_receipt_explains_are_at_least_as_old_as_the_last_sale(first_night):
+    with duckdb.connect(str(first_night), read_only=True) as con:
+        layers = {r[0]: r[1:] for r in con.execute(
+            "SELECT sku, age_days, age_basis, age_is_lower_bound, layer_source FROM intermediate.int_inventory_layers"
+        ).fetchall()}
+    assert layers == {
+        "D": (181, "last_sale", True, "opening"),
+        "E": (181, "order_data_start", True, "opening"),  # never sold: from the first day of the order data
+        "F": (70, "launch", True, "opening"),
+        "G": (1, "last_sale", True, "opening"),
+    }
+
+
+def test_with_one_snapshot_a_sku_unsold_for_180_days_is_dead_stock_at_least_that_old(first_night):
+    from orchestration.health import read_dead_stock_inputs
+    from pipelines.health import dead_stock
+
+    with duckdb.connect(str(first_night), read_only=True) as con:
+        dead = dead_stock(read_dead_stock_inputs(con, HealthConfig()), HealthConfig()).set_index("sku")
+    assert sorted(dead.index) == ["D", "E"]
+    assert dead.loc["D", "dead_units"] == 50 and dead.loc["D", "age_is_lower_bound"]
+    assert "(oldest at least 181 days: no sale since 2026-05-13, and no receipt explains them)" in dead.loc["D", "reason"]
+    assert "never sold since the order data begins on 2026-05-13" in dead.loc["E", "reason"]
 
 
 def test_days_of_inventory_and_excess_units(query):

@@ -264,6 +264,44 @@ def test_health_tables_the_report_and_the_parquet_exports_are_written(demo):
     assert first.outputs["BI database"] == "skipped: STOCKPILOT_BI_URL is not set"
 
 
+def test_the_attention_list_never_says_clear_and_rush_nor_urgent_without_a_stockout_before_the_next_arrival(demo):
+    _, stockpilot, _, _ = demo
+    horizon = load_config().health.stockout_horizon_days
+    with connect(stockpilot.warehouse, read_only=True) as con:
+        actions = dict(con.execute("SELECT action, count(*) FROM marts.inventory_health GROUP BY 1").fetchall())
+        clear_and_rush = con.execute("""
+            SELECT count(*) FROM marts.inventory_health
+            WHERE (recommendation ILIKE '%clearance%' OR recommendation ILIKE '%discount channel%')
+              AND (recommendation ILIKE '%urgent%' OR recommendation ILIKE '%expedite%'
+                   OR recommendation ILIKE '%buy now%')""").fetchone()[0]
+        # recomputed from the plan's tables: a location runs out before the next possible arrival,
+        # the earlier of tonight's transfer or due purchase into it and an order placed tonight
+        unjustified = con.execute("""
+            WITH planned AS (
+                SELECT sku, to_location AS location_id, min(expected_arrival) AS arrival
+                FROM marts.transfer_orders GROUP BY 1, 2
+                UNION ALL
+                SELECT t.sku, t.location_id, p.expected_arrival
+                FROM marts.replenishment_targets t JOIN marts.purchase_suggestions p USING (sku)
+                WHERE t.replenished_by = 'purchase' AND p.order_by <= t.as_of
+            ),
+            at_risk AS (
+                SELECT t.sku, t.projected_stockout_date AS stockout,
+                       least(t.earliest_arrival, min(planned.arrival)) AS next_arrival
+                FROM marts.replenishment_targets t LEFT JOIN planned USING (sku, location_id)
+                WHERE t.forecast_daily_units > 0 AND t.projected_stockout_date <= t.as_of + ?::INTEGER
+                GROUP BY t.sku, t.location_id, t.projected_stockout_date, t.earliest_arrival
+            )
+            SELECT count(*) FROM marts.inventory_health h
+            WHERE (h.recommendation ILIKE '%urgent%' OR h.action = 'urgent_replenishment')
+              AND h.sku NOT IN (SELECT sku FROM at_risk WHERE next_arrival IS NULL OR stockout < next_arrival)
+            """, [horizon]).fetchone()[0]
+    assert set(actions) <= {"rebalance", "urgent_replenishment", "replenish", "clearance", "review_listing",
+                            "follow_plan", "lower_listing", "none"}
+    assert clear_and_rush == 0
+    assert unjustified == 0
+
+
 def test_bi_publish_copies_every_marts_table_to_the_url_in_the_environment(demo, tmp_path, monkeypatch):
     from orchestration.publish import BI_KEY
 

@@ -21,8 +21,12 @@ LOCATIONS = pd.DataFrame({
 })
 
 
-def layer(sku: str, location: str, age_days: int, units: int, source: str = "receipt") -> dict:
+def layer(sku: str, location: str, age_days: int, units: int, source: str = "receipt",
+          basis: str | None = None) -> dict:
+    """An int_inventory_layers row; an opening layer is dated by ``basis`` (default first_known)."""
+    opening = source == "opening"
     return dict(sku=sku, location_id=location, layer_date=AS_OF - timedelta(days=age_days), layer_source=source,
+                age_basis=(basis or "first_known") if opening else "received", age_is_lower_bound=opening,
                 units=units, age_days=age_days)
 
 
@@ -54,6 +58,29 @@ def test_only_the_old_layers_of_a_location_are_dead():
     assert row["dead_units"] == 5 and row["on_hand"] == 10
     assert row["oldest_age_days"] == 400
     assert row["mean_dead_age_days"] == pytest.approx((3 * 200 + 2 * 400) / 5)
+
+
+def test_received_units_have_a_known_age():
+    row = run([layer("A", "FC-1", 200, 3)]).iloc[0]
+    assert not row["age_is_lower_bound"]
+    assert row["reason"].startswith("3 units unsold for at least 180 days (oldest 200); ")
+
+
+def test_units_no_receipt_explains_are_at_least_as_old_as_the_last_sale_and_say_so():
+    # the seller's first snapshot (today) holds 50 units of a SKU last sold 181 days ago
+    skus = [{"sku": "A", "unit_cost": 4.0, "sku_status": "active", "last_order_date": AS_OF - timedelta(days=181)}]
+    row = run([layer("A", "FC-1", 181, 50, "opening", "last_sale")], skus=skus).iloc[0]
+    assert row["dead_units"] == 50 and row["age_is_lower_bound"]
+    assert row["reason"].startswith("50 units unsold for at least 180 days (oldest at least 181 days: no sale since "
+                                    "2026-05-03, and no receipt explains them); ")
+
+
+def test_a_sku_never_sold_is_at_least_as_old_as_the_order_data_and_says_so():
+    skus = [{"sku": "A", "unit_cost": 4.0, "sku_status": "active", "last_order_date": None}]
+    row = run([layer("A", "FC-1", 200, 5, "opening", "order_data_start")], skus=skus).iloc[0]
+    assert row["age_is_lower_bound"]
+    assert "(oldest at least 200 days: never sold since the order data begins on 2026-04-14" in row["reason"]
+    assert row["recommendation"] == "liquidate" and "never sold" in row["reason"]
 
 
 def test_value_and_storage_cost_so_far_and_per_month():

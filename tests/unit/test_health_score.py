@@ -66,7 +66,13 @@ def test_no_sale_in_30_days_while_stock_is_held_costs_30_points():
     assert row["excess_deduction"] == 0  # 50 days of inventory
     assert row["score"] == 70
     assert "no sale in the last 30 days (last sale 2026-10-30) while 100 units are held" in row["no_sales_reason"]
-    assert row["slow_mover_action"].startswith("clearance promotion")
+
+
+def test_no_sales_without_excess_network_wide_is_a_listing_review_not_a_clearance():
+    row = score_of(health_scores(inputs(sku("QUIET", recent_units=0, daily_rate=2.0)), CFG), "QUIET")
+    assert row["action"] == "review_listing"
+    assert row["recommendation"].startswith("review the listing and price: no sale in the last 30 days")
+    assert "clearance" not in row["recommendation"]
 
 
 def test_no_sales_without_stock_costs_nothing():
@@ -116,37 +122,176 @@ def test_a_score_of_exactly_60_does_not_need_attention():
     assert not row["needs_attention"]
 
 
-TARGETS = pd.DataFrame({
-    "sku": ["RISK", "RISK", "LATER"],
-    "location_id": ["FC-1", "FC-2", "FC-1"],
-    "projected_stockout_date": [date(2026, 11, 15), date(2026, 11, 4), date(2026, 11, 16)],
-    "days_of_cover": [15.0, 4.2, 16.0],
-})
+def day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
-def test_a_projected_stockout_within_15_days_costs_25_points_and_names_the_transfer():
-    transfers = pd.DataFrame({"sku": ["RISK"], "from_location": ["WH-1"], "to_location": ["FC-2"], "quantity": [48],
-                              "ship_by": [date(2026, 11, 1)], "expected_arrival": [date(2026, 11, 3)]})
-    purchases = pd.DataFrame(columns=["sku", "supplier_id", "quantity", "order_by", "expected_arrival"])
-    result = health_scores(inputs(sku("RISK"), sku("LATER"), targets=TARGETS, transfers=transfers,
-                                  purchases=purchases), CFG)
-    risk, later = score_of(result, "RISK"), score_of(result, "LATER")
-    assert risk["stockout_deduction"] == 25 and risk["score"] == 75
-    assert risk["projected_stockout_date"] == date(2026, 11, 4)
-    assert "FC-2 runs out on 2026-11-04 (4.2 days of cover); FC-1 runs out on 2026-11-15" in risk["stockout_reason"]
-    assert risk["stockout_action"] == ("urgent replenishment: transfer 48 units WH-1 → FC-2 "
-                                       "(ship by 2026-11-01, arrives 2026-11-03)")
-    assert risk["stockout_basis"] == "replenishment_targets"
-    assert later["stockout_deduction"] == 0  # 16 days away
+def target(name: str, location: str, stockout: str | None, *, position: int = 3, reorder_point: int = 8,
+           order_up_to: int = 12, earliest: str | None = "2026-11-03", reorder: str | None = None,
+           by: str = "transfer", source: str | None = "WH-1", rate: float = 1.0, cover: float | None = None,
+           reason: str = "the plan's reason") -> dict:
+    """One marts.replenishment_targets row; an order placed tonight lands on ``earliest`` (the
+    plan's ``earliest_arrival``), the position falls to the reorder point on ``reorder`` (the
+    as-of date when it is already below)."""
+    below = position < reorder_point
+    return dict(sku=name, location_id=location, sku_status="active", replenished_by=by,
+                source_id=source if by != "none" else None, forecast_daily_units=rate,
+                reorder_point=reorder_point, order_up_to=order_up_to, inventory_position=position,
+                days_of_cover=cover, projected_stockout_date=day(stockout),
+                reorder_date=day(reorder) or (AS_OF if below else None),
+                earliest_arrival=day(earliest) if by != "none" else None, needs_replenishment=below, reason=reason)
 
 
-def test_a_stockout_risk_with_nothing_planned_says_so():
-    purchases = pd.DataFrame(columns=["sku", "supplier_id", "quantity", "order_by", "expected_arrival"])
-    transfers = pd.DataFrame(columns=["sku", "from_location", "to_location", "quantity", "ship_by",
-                                      "expected_arrival"])
-    row = score_of(health_scores(inputs(sku("RISK"), targets=TARGETS, transfers=transfers, purchases=purchases),
+def targets(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows))
+
+
+def transfer(name: str, to: str, arrives: str, quantity: int = 48, source: str = "WH-1") -> dict:
+    return dict(sku=name, from_location=source, to_location=to, quantity=quantity, ship_by=date(2026, 11, 1),
+                expected_arrival=day(arrives))
+
+
+NO_PURCHASES = pd.DataFrame(columns=["sku", "supplier_id", "quantity", "order_by", "expected_arrival"])
+NO_TRANSFERS = pd.DataFrame(columns=["sku", "from_location", "to_location", "quantity", "ship_by", "expected_arrival"])
+
+
+def planned(*transfers: dict) -> dict:
+    """Tonight's plan: these transfer orders, no purchase."""
+    return dict(transfers=pd.DataFrame(list(transfers)) if transfers else NO_TRANSFERS, purchases=NO_PURCHASES)
+
+
+def test_a_stockout_before_the_next_possible_arrival_is_urgent_and_costs_25_points():
+    # FC-2 runs out on 11-04; an order placed tonight lands on 11-06
+    t = targets(target("RISK", "FC-2", "2026-11-04", earliest="2026-11-06", cover=4.2))
+    row = score_of(health_scores(inputs(sku("RISK"), targets=t, **planned()), CFG), "RISK")
+    assert row["stockout_deduction"] == 25 and row["score"] == 75
+    assert (row["projected_stockout_date"], row["stockout_location"], row["next_arrival"]) == (
+        date(2026, 11, 4), "FC-2", date(2026, 11, 6))
+    assert row["action"] == "urgent_replenishment"
+    assert row["recommendation"].startswith("urgent replenishment: nothing is planned tonight — expedite inbound "
+                                            "stock or buy now: FC-2 runs out on 2026-11-04, before the next "
+                                            "possible arrival 2026-11-06 (plan: FC-2: the plan's reason)")
+    assert "FC-2 runs out on 2026-11-04 (4.2 days of cover), before the next possible arrival 2026-11-06" \
+        in row["stockout_reason"]
+
+
+def test_tonights_transfer_landing_after_the_stockout_is_to_be_expedited():
+    t = targets(target("RISK", "FC-2", "2026-11-04", earliest="2026-11-06"))
+    row = score_of(health_scores(inputs(sku("RISK"), targets=t, **planned(transfer("RISK", "FC-2", "2026-11-06"))),
                                  CFG), "RISK")
-    assert "nothing is planned tonight" in row["stockout_action"]
+    assert row["action"] == "urgent_replenishment"
+    assert row["recommendation"] == ("urgent replenishment: expedite transfer 48 units WH-1 → FC-2 (ship by "
+                                     "2026-11-01, arrives 2026-11-06) — FC-2 runs out on 2026-11-04, before the "
+                                     "next possible arrival 2026-11-06")
+
+
+def test_tonights_transfer_landing_before_the_stockout_prevents_it():
+    t = targets(target("SAFE", "FC-2", "2026-11-10", earliest="2026-11-03"))
+    row = score_of(health_scores(inputs(sku("SAFE"), targets=t, **planned(transfer("SAFE", "FC-2", "2026-11-03"))),
+                                 CFG), "SAFE")
+    assert row["stockout_deduction"] == 0 and row["score"] == 100
+    assert row["stockout_reason"].startswith("projected stockout within 15 days, prevented by the plan")
+    assert row["action"] == "follow_plan"
+    assert row["recommendation"] == ("follow the plan: transfer 48 units WH-1 → FC-2 (ship by 2026-11-01, arrives "
+                                     "2026-11-03) lands before FC-2 runs out on 2026-11-10")
+
+
+def test_at_or_above_the_reorder_point_the_plan_says_when_it_reorders():
+    # position 12 ≥ reorder point 8: the plan orders on 11-05, an order lands 2 days later, before 11-12
+    t = targets(target("CYCLE", "FC-1", "2026-11-12", position=12, reorder="2026-11-05", earliest="2026-11-03"))
+    row = score_of(health_scores(inputs(sku("CYCLE"), targets=t, **planned()), CFG), "CYCLE")
+    assert row["stockout_deduction"] == 0
+    assert "nothing is planned" not in row["recommendation"]
+    assert row["recommendation"] == ("follow the plan: the plan reorders from WH-1 when the position (12) falls below "
+                                     "the reorder point 8, projected on 2026-11-05 (FC-1 runs out on 2026-11-12 "
+                                     "without it)")
+
+
+def test_below_the_reorder_point_with_nothing_planned_but_time_to_order_is_replenish_not_urgent():
+    t = targets(target("LOW", "FC-1", "2026-11-10", earliest="2026-11-03"))
+    row = score_of(health_scores(inputs(sku("LOW"), targets=t, **planned()), CFG), "LOW")
+    assert row["stockout_deduction"] == 25
+    assert row["action"] == "replenish"
+    assert "urgent" not in row["recommendation"]
+    assert row["recommendation"].startswith("replenish: an order placed tonight from WH-1 lands 2026-11-03, before "
+                                            "FC-1 runs out on 2026-11-10; nothing is planned tonight although the "
+                                            "position 3 is below the reorder point 8")
+
+
+def test_a_location_no_lane_reaches_is_urgent():
+    t = targets(target("CUT", "STORE", "2026-11-05", by="none"))
+    row = score_of(health_scores(inputs(sku("CUT"), targets=t, **planned()), CFG), "CUT")
+    assert row["action"] == "urgent_replenishment"
+    assert row["next_arrival"] is None or pd.isna(row["next_arrival"])
+    assert "STORE runs out on 2026-11-05, and no lane reaches it" in row["recommendation"]
+
+
+def test_the_most_severe_location_decides_then_the_first_to_run_out():
+    t = targets(target("TWO", "FC-1", "2026-11-04", position=12, reorder="2026-11-01", earliest="2026-11-03"),
+                target("TWO", "FC-2", "2026-11-08", earliest="2026-11-10"))
+    row = score_of(health_scores(inputs(sku("TWO"), targets=t, **planned()), CFG), "TWO")
+    assert (row["stockout_location"], row["projected_stockout_date"]) == ("FC-2", date(2026, 11, 8))
+    assert row["stockout_reason"].index("FC-2 runs out") < row["stockout_reason"].index("FC-1 runs out")
+
+
+EXCESS = dict(on_hand=500, daily_rate=1.0)  # 500 days of inventory: excess network-wide
+
+
+def test_short_at_one_location_while_excess_network_wide_gets_the_plans_transfer_not_clearance():
+    t = targets(target("LONG", "FC-2", "2026-11-04", earliest="2026-11-06"))
+    row = score_of(health_scores(inputs(sku("LONG", **EXCESS), targets=t,
+                                        **planned(transfer("LONG", "FC-2", "2026-11-06", source="AWD-1"))),
+                                 CFG), "LONG")
+    assert row["excess_deduction"] == 20 and row["stockout_deduction"] == 25
+    assert row["action"] == "rebalance"
+    assert row["recommendation"].startswith("rebalance: expedite transfer 48 units AWD-1 → FC-2 (ship by 2026-11-01, "
+                                            "arrives 2026-11-06) — FC-2 runs out on 2026-11-04, before the next "
+                                            "possible arrival 2026-11-06; the network holds too much")
+    assert "buy" in row["recommendation"] and "clearance" not in row["recommendation"]
+    assert row["slow_mover_action"] == "held back while FC-2 is short"
+
+
+LANES = pd.DataFrame({"origin_id": ["FC-1", "AWD-1"], "destination_id": ["FC-2", "FC-2"], "mode": ["truck", "truck"],
+                      "transit_days": [2.0, 1.0], "lane_status": ["active", "disrupted"]})
+
+
+def test_short_at_one_location_and_long_at_another_moves_units_over_the_fastest_active_lane():
+    # FC-1 holds 40, 20 beyond its order-up-to level; FC-2 lacks 12 − 2 = 10 to its own
+    stock = pd.DataFrame({"sku": "MOVE", "location_id": ["FC-1", "FC-2", "AWD-1"], "on_hand": [40, 2, 30],
+                          "reserved": 0, "unsellable": 0, "available": [40, 2, 30]})
+    t = targets(target("MOVE", "FC-2", "2026-11-04", position=2, earliest="2026-11-06"),
+                target("MOVE", "FC-1", None, position=40, order_up_to=20))
+    row = score_of(health_scores(inputs(sku("MOVE"), targets=t, positions=stock, lanes=LANES, **planned()), CFG),
+                   "MOVE")
+    assert row["excess_deduction"] == 0
+    assert row["action"] == "rebalance"
+    # the AWD-1 lane is faster but disrupted
+    assert row["recommendation"].startswith("rebalance: move 10 units from FC-1 to FC-2 (2-day truck lane) — FC-2 "
+                                            "runs out on 2026-11-04, before the next possible arrival 2026-11-06; "
+                                            "another location holds units to spare")
+
+
+def test_excess_network_wide_with_no_lane_to_the_short_location_names_where_the_stock_sits_and_buys_nothing():
+    stock = pd.DataFrame({"sku": "STUCK", "location_id": ["AWD-1", "FC-1", "STORE"], "on_hand": [18, 2, 0],
+                          "reserved": 0, "unsellable": 0, "available": [18, 2, 0]})
+    t = targets(target("STUCK", "STORE", "2026-11-01", position=0, earliest="2026-11-03"))
+    row = score_of(health_scores(inputs(sku("STUCK", **EXCESS), targets=t, positions=stock, lanes=LANES,
+                                        **planned()), CFG), "STUCK")
+    assert row["action"] == "rebalance"
+    assert row["recommendation"].startswith("rebalance: no lane reaches STORE from where the stock sits (AWD-1 18, "
+                                            "FC-1 2): move it by hand, or let STORE run out")
+    assert "buy now" not in row["recommendation"] and "clearance" not in row["recommendation"]
+
+
+def test_excess_while_the_plan_replenishes_every_location_in_time_is_cleared_and_says_when_the_plan_orders():
+    t = targets(target("SLOW", "FC-1", "2026-11-12", position=12, reorder="2026-11-05"))
+    row = score_of(health_scores(inputs(sku("SLOW", **EXCESS), targets=t, **planned()), CFG), "SLOW")
+    assert row["action"] == "clearance"
+    assert row["recommendation"].startswith("clearance promotion, or move 410 units (820.00 at cost) to a discount "
+                                            "channel — 500 days of inventory at selling locations")
+    assert row["recommendation"].endswith("; meanwhile the plan reorders from WH-1 when the position (12) falls below "
+                                          "the reorder point 8, projected on 2026-11-05 (FC-1 runs out on 2026-11-12 "
+                                          "without it)")
 
 
 def test_without_replenishment_the_forecast_is_cumulated_against_the_sellable_pool_and_arrivals():
@@ -202,18 +347,21 @@ def test_without_allocation_oversell_comes_from_reservations_above_sellable_stoc
     assert ok["oversell_deduction"] == 0
 
 
-def test_every_rule_at_once_scores_0_with_one_recommendation_per_cause_urgent_first():
+def test_every_rule_at_once_scores_0_with_one_action_and_the_listing_fix():
     positions = pd.DataFrame({"sku": ["ALL"], "location_id": ["FC-1"], "on_hand": [120], "reserved": [130],
                               "unsellable": [0], "available": [-10]})
-    targets = TARGETS.assign(sku="ALL")
+    t = targets(target("ALL", "FC-2", "2026-11-04", earliest="2026-11-06"))
     row = score_of(health_scores(inputs(sku("ALL", on_hand=120, recent_units=0, daily_rate=1.0),
-                                        positions=positions, targets=targets), CFG), "ALL")
+                                        positions=positions, targets=t, **planned()), CFG), "ALL")
     assert row["score"] == 100 - 30 - 20 - 25 - 25
+    # FC-2 runs out before anything can land and no other location has units to move: rush stock
+    # in, and hold the clearance back however many days of inventory the sales rate gives
+    assert row["action"] == "urgent_replenishment"
     parts = row["recommendation"].split(" | ")
-    assert len(parts) == 3
-    assert parts[0].startswith("urgent replenishment")
+    assert len(parts) == 2
+    assert parts[0].startswith("urgent replenishment: ")
     assert parts[1].startswith("lower the published quantity")
-    assert parts[2].startswith("clearance promotion")
+    assert row["slow_mover_action"] == "held back while FC-2 is short"
 
 
 @pytest.mark.parametrize("points", [0, 10])
@@ -229,34 +377,33 @@ def test_the_sku_needing_attention_most_comes_first():
 
 
 def test_a_discontinued_sku_running_out_is_no_stockout_risk():
-    row = score_of(health_scores(inputs(sku("RISK", status="discontinued"), targets=TARGETS), CFG), "RISK")
+    t = targets(target("RISK", "FC-2", "2026-11-04", earliest="2026-11-06"))
+    row = score_of(health_scores(inputs(sku("RISK", status="discontinued"), targets=t, **planned()), CFG), "RISK")
     assert row["stockout_deduction"] == 0
     assert row["stockout_reason"] == "discontinued: running out is intended"
-
-
-def test_when_nothing_is_planned_the_action_quotes_the_plan_for_the_first_location_to_run_out():
-    targets = TARGETS.assign(reason="position 9 ≥ reorder point 8")
-    empty = pd.DataFrame(columns=["sku", "from_location", "to_location", "quantity", "ship_by", "expected_arrival"])
-    row = score_of(health_scores(inputs(sku("RISK"), targets=targets, transfers=empty), CFG), "RISK")
-    assert row["stockout_action"].endswith("(plan: FC-2: position 9 ≥ reorder point 8)")
+    assert row["action"] == "none"
 
 
 def test_a_location_without_forecast_demand_is_no_stockout_risk():
-    targets = TARGETS.assign(forecast_daily_units=[2.0, 0.0, 1.0])  # FC-2 (11-04) sells nothing
-    row = score_of(health_scores(inputs(sku("RISK"), targets=targets), CFG), "RISK")
-    assert row["projected_stockout_date"] == date(2026, 11, 15)
+    t = targets(target("RISK", "FC-1", "2026-11-10", earliest="2026-11-06"),
+                target("RISK", "FC-2", "2026-11-04", earliest="2026-11-06", rate=0.0))  # FC-2 sells nothing
+    row = score_of(health_scores(inputs(sku("RISK"), targets=t, **planned()), CFG), "RISK")
+    assert row["projected_stockout_date"] == date(2026, 11, 10)
     assert "FC-2" not in row["stockout_reason"]
 
 
-def test_actions_of_flagged_skus_without_their_own_orders_are_empty():
-    # tonight's plan orders only for other SKUs: the flagged one has no action to name
-    from pipelines.health.score import replenishment_actions
+def test_a_stockout_after_the_horizon_costs_nothing():
+    t = targets(target("LATER", "FC-1", "2026-11-16", earliest="2026-11-20"))  # 16 days away
+    row = score_of(health_scores(inputs(sku("LATER"), targets=t, **planned()), CFG), "LATER")
+    assert row["stockout_deduction"] == 0
+    assert row["stockout_reason"] == "no location projected to run out within 15 days"
+    assert row["action"] == "none" and row["recommendation"] == ""
 
-    transfers = pd.DataFrame({"sku": ["B"], "quantity": [5], "from_location": ["UP"], "to_location": ["FC"],
-                              "ship_by": [date(2026, 6, 2)], "expected_arrival": [date(2026, 6, 4)]})
-    purchases = pd.DataFrame({"sku": ["B"], "quantity": [50], "supplier_id": ["SUP"],
-                              "order_by": [date(2026, 6, 1)], "expected_arrival": [date(2026, 7, 1)]})
-    assert replenishment_actions(pd.Series(["A"]), transfers, purchases).empty
-    named = replenishment_actions(pd.Series(["A", "B"]), transfers, purchases)
-    assert named["B"] == ("transfer 5 units UP → FC (ship by 2026-06-02, arrives 2026-06-04); "
-                          "purchase 50 units from SUP (order by 2026-06-01, arrives 2026-07-01)")
+
+def test_clearance_and_urgent_replenishment_are_never_recommended_together():
+    t = targets(*(target(name, "FC-2", "2026-11-04", earliest="2026-11-06") for name in ("A", "B")))
+    result = health_scores(inputs(sku("A", **EXCESS), sku("B", on_hand=30, recent_units=0, daily_rate=0.0),
+                                  targets=t, **planned()), CFG)
+    for rec in result["recommendation"]:
+        assert not ("clearance" in rec and ("urgent" in rec or "buy now" in rec)), rec
+    assert set(result["action"]) == {"rebalance"}

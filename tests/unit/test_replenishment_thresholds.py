@@ -83,6 +83,34 @@ def test_days_of_cover_and_projected_stockout_follow_the_daily_forecast():
     assert fc["projected_stockout_date"] == AS_OF + timedelta(days=2)
 
 
+def test_the_reorder_date_is_the_first_night_the_position_is_below_the_reorder_point():
+    # 4 units/day, reorder point 12: 30 units are 18 above it, used up during day 5; 28 are 16
+    # above it, used up at the end of day 4, so the position is below it on day 5 too
+    stock = {("A", "FC-E"): 30, ("B", "FC-E"): 28, ("AT", "FC-E"): 12, ("LOW", "FC-E"): 5}
+    t = plan({name: {"east": 4} for name, _ in stock}, stock, [{"sku": name} for name, _ in stock]).targets
+    on = {name: row(t, sku=name, location_id="FC-E")["reorder_date"] for name, _ in stock}
+    assert row(t, sku="A", location_id="FC-E")["reorder_point"] == 12
+    assert on["A"] == on["B"] == AS_OF + timedelta(days=5)
+    assert on["AT"] == AS_OF + timedelta(days=1)  # at the reorder point: below it after one more sale
+    assert on["LOW"] == AS_OF  # already below: the plan orders tonight
+
+
+def test_an_order_placed_tonight_lands_after_the_ship_days_and_the_lead_time():
+    # transfer_ship_days 1 + the 2-day UP-E → FC-E truck, as transfer_orders dates its arrivals
+    fc = row(plan({"A": {"east": 4}}, {("A", "FC-E"): 30}, [{"sku": "A"}]).targets, sku="A", location_id="FC-E")
+    assert fc["earliest_arrival"] == AS_OF + timedelta(days=3)
+
+
+def test_a_purchase_lands_after_its_lead_time_rounded_up_and_no_lane_means_no_arrival():
+    from pipelines.replenishment.thresholds import earliest_arrival
+
+    arrivals = earliest_arrival(pd.Series(["purchase", "none", "transfer"]), pd.Series([25.5, 0.0, 2.0]),
+                                AS_OF, transfer_ship_days=1)
+    assert arrivals[0] == np.datetime64(AS_OF + timedelta(days=26))
+    assert np.isnat(arrivals[1])
+    assert arrivals[2] == np.datetime64(AS_OF + timedelta(days=3))
+
+
 def test_below_reorder_point_needs_replenishment_and_says_why():
     fc = row(plan({"A": {"east": 4}}, {("A", "FC-E"): 5}, [{"sku": "A"}]).targets, sku="A", location_id="FC-E")
     assert fc["needs_replenishment"]

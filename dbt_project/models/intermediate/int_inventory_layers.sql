@@ -3,8 +3,11 @@
 -- the units still on hand are the most recent receipts: receipts (shipments received, returns
 -- restocked) are taken newest first until they add up to on hand. Units that no receipt
 -- explains (stock already there at the first snapshot or count, or found by a count) form an
--- 'opening' layer dated at the earliest date known for the sku there (first anchor or first
--- receipt): their age is a lower bound.
+-- 'opening' layer: their age is a lower bound. It is dated at the earliest date known for the
+-- sku there (first anchor or first receipt), or earlier at the last day a sale could have taken
+-- them: the sku's last sale anywhere; for a sku never sold, its launch date when the order data
+-- reaches back to it, else the first day the order data covers. So a seller's first snapshot
+-- of a sku unsold for 200 days shows units at least 200 days old, not 0.
 with as_of as (
 
     select * from {{ ref('int_as_of') }}
@@ -72,6 +75,46 @@ explained as (
 
 ),
 
+last_sales as (
+
+    select sku, max(order_date) as last_sale_date
+    from {{ ref('int_demand_components') }}
+    group by sku
+
+),
+
+order_data as (
+
+    -- the first day the order data covers: before it, no sale is known either way
+    select min(components.order_date) as first_order_date
+    from {{ ref('int_order_line_components') }} as components
+    cross join as_of
+    where components.order_date <= as_of.as_of
+
+),
+
+unsold_since as (
+
+    -- the last day a sale could have taken units of the sku, and what says so
+    select
+        skus.sku,
+        case
+            when last_sales.last_sale_date is not null then last_sales.last_sale_date
+            when skus.launch_date >= order_data.first_order_date then skus.launch_date
+            else order_data.first_order_date
+        end as unsold_since,
+        case
+            when last_sales.last_sale_date is not null then 'last_sale'
+            when skus.launch_date >= order_data.first_order_date then 'launch'
+            when order_data.first_order_date is not null then 'order_data_start'
+        end as unsold_basis
+    from {{ ref('stg_raw__skus') }} as skus
+    cross join order_data
+    left join last_sales
+        on skus.sku = last_sales.sku
+
+),
+
 first_known as (
 
     select sku, location_id, min(known_date) as first_date
@@ -90,8 +133,17 @@ opening_layers as (
     select
         on_hand.sku,
         on_hand.location_id,
-        coalesce(first_known.first_date, as_of.as_of) as layer_date,
+        case
+            when unsold_since.unsold_since < coalesce(first_known.first_date, as_of.as_of)
+                then unsold_since.unsold_since
+            else coalesce(first_known.first_date, as_of.as_of)
+        end as layer_date,
         'opening' as layer_source,
+        case
+            when unsold_since.unsold_since < coalesce(first_known.first_date, as_of.as_of)
+                then unsold_since.unsold_basis
+            else 'first_known'
+        end as age_basis,
         on_hand.on_hand - coalesce(explained.units, 0) as units
     from on_hand
     cross join as_of
@@ -99,15 +151,17 @@ opening_layers as (
         on on_hand.sku = explained.sku and on_hand.location_id = explained.location_id
     left join first_known
         on on_hand.sku = first_known.sku and on_hand.location_id = first_known.location_id
+    left join unsold_since
+        on on_hand.sku = unsold_since.sku
     where on_hand.on_hand > coalesce(explained.units, 0)
 
 ),
 
 layers as (
 
-    select * from receipt_layers
+    select sku, location_id, layer_date, layer_source, 'received' as age_basis, units from receipt_layers
     union all
-    select * from opening_layers
+    select sku, location_id, layer_date, layer_source, age_basis, units from opening_layers
 
 )
 
@@ -117,6 +171,8 @@ select
     layers.location_id,
     layers.layer_date,
     layers.layer_source,
+    layers.age_basis,
+    layers.layer_source = 'opening' as age_is_lower_bound,
     cast(layers.units as bigint) as units,
     cast(as_of.as_of - layers.layer_date as integer) as age_days
 from layers
