@@ -260,3 +260,11 @@ def test_actions_of_flagged_skus_without_their_own_orders_are_empty():
     named = replenishment_actions(pd.Series(["A", "B"]), transfers, purchases)
     assert named["B"] == ("transfer 5 units UP → FC (ship by 2026-06-02, arrives 2026-06-04); "
                           "purchase 50 units from SUP (order by 2026-06-01, arrives 2026-07-01)")
+
+
+def test_a_forecast_the_sellable_pool_covers_is_no_stockout_risk():
+    # no SKU short within the horizon: the forecast rule finds nothing (it used to fail on no rows)
+    forecast = pd.DataFrame({"sku": "FULL", "date": pd.date_range("2026-11-01", periods=15), "p50": 1.0})
+    row = score_of(health_scores(inputs(sku("FULL", on_hand=100), forecast=forecast), CFG), "FULL")
+    assert row["stockout_deduction"] == 0
+    assert row["stockout_basis"] == "demand_forecast"
