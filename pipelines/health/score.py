@@ -367,6 +367,8 @@ def stockouts_from_forecast(forecast: pd.DataFrame, pool: pd.DataFrame, in_trans
     f["sellable"] = f["sku"].map(pool.set_index("sku")["sellable"]).fillna(0)
     f["stock"] = f["sellable"] + f["arrived"]
     short = f[f["demand"] > f["stock"]].groupby("sku", sort=False).head(1)
+    if short.empty:  # words on no rows are float columns, and text + float fails
+        return pd.DataFrame(columns=["sku", "projected_stockout_date", "stockout_reason"])
     reason = ("forecast demand of " + short["demand"].map(lambda d: _fmt(d, 1)) + " units by "
               + short["date"].dt.strftime("%Y-%m-%d") + " exceeds " + short["sellable"].map(_fmt)
               + " sellable + " + short["arrived"].map(_fmt) + " arriving (network)")

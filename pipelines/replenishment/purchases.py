@@ -17,7 +17,9 @@ active SKUs with forecast demand only:
 - order_by = as_of + floor(t*): on or before the as-of date means order now (the date shows how
   late it already is); a later date is an upcoming order, planned in advance;
 - last_order_date = as_of + floor(days of cover − lead time): the last day an order still lands
-  before the projected stockout (it ignores safety stock and review);
+  before the projected stockout (it ignores safety stock and review); none without a projected
+  stockout (cover beyond ``policy.MAX_STOCKOUT_DAYS``), nor where it would lie further than
+  that from the as-of date (as for every date here);
 - quantity = what covers lead time + review + ``purchase_cover_days`` after the order day plus
   the safety stock, minus the position projected to that day (the order-up-to level minus the
   position, for an order due now); then at least one unit and the supplier's MOQ, rounded up to

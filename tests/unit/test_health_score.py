@@ -407,3 +407,11 @@ def test_clearance_and_urgent_replenishment_are_never_recommended_together():
     for rec in result["recommendation"]:
         assert not ("clearance" in rec and ("urgent" in rec or "buy now" in rec)), rec
     assert set(result["action"]) == {"rebalance"}
+
+
+def test_a_forecast_the_sellable_pool_covers_is_no_stockout_risk():
+    # no SKU short within the horizon: the forecast rule finds nothing (it used to fail on no rows)
+    forecast = pd.DataFrame({"sku": "FULL", "date": pd.date_range("2026-11-01", periods=15), "p50": 1.0})
+    row = score_of(health_scores(inputs(sku("FULL", on_hand=100), forecast=forecast), CFG), "FULL")
+    assert row["stockout_deduction"] == 0
+    assert row["stockout_basis"] == "demand_forecast"
