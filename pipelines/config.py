@@ -124,6 +124,9 @@ class ReplenishmentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     service_levels: ServiceLevels = ServiceLevels()
+    #: what the service levels mean: "cycle" (chance a replenishment cycle ends without a stockout)
+    #: or "fill_rate" (share of demand served from stock; thresholds.protection)
+    service_measure: Literal["cycle", "fill_rate"] = "cycle"
     abc_cutoffs: AbcCutoffs = AbcCutoffs()
     abc_lookback_days: int = Field(365, ge=7)
     transfer_review_days: float = Field(1.0, ge=0.0)

@@ -105,3 +105,30 @@ def entry_points(locations: pd.DataFrame, usual: pd.DataFrame, supplier_lanes: p
             seen.add(node)
         entries[loc] = node if node in receives else np.nan
     return pd.Series(entries, name="entry_id", dtype=object)
+
+
+def downstream_days(served: pd.DataFrame, usual: pd.DataFrame, ship_days: float) -> pd.Series:
+    """Per SKU: the days its purchased units still travel from the entry points to the selling
+    locations, weighted by each location's forecast units (``served``: placement.demand_by_entry
+    rows sku, entry_id, location_id, forecast_units). A location's days: ``ship_days`` + the
+    usual lane's expected transit for each hop from its entry point (0 where it is the entry)."""
+    if served.empty:
+        return pd.Series(dtype=float, name="downstream_days")
+    lanes = usual.set_index("destination_id")
+    hops: dict[tuple[str, str], float] = {}
+    for loc, entry in served[["location_id", "entry_id"]].drop_duplicates().itertuples(index=False):
+        node, days, seen = loc, 0.0, {loc}
+        for _ in range(MAX_HOPS):
+            if node == entry or node not in lanes.index:
+                break
+            days += ship_days + float(lanes.loc[node, "expected_transit_days"])
+            node = lanes.loc[node, "origin_id"]
+            if node in seen:
+                break
+            seen.add(node)
+        hops[(loc, entry)] = days if node == entry else 0.0
+    days = [hops[k] for k in zip(served["location_id"], served["entry_id"], strict=True)]
+    weights = served["forecast_units"].to_numpy(dtype=float)
+    frame = pd.DataFrame({"sku": served["sku"], "w": weights, "wd": weights * np.asarray(days)})
+    per = frame.groupby("sku")[["w", "wd"]].sum()
+    return (per["wd"] / per["w"].where(per["w"] > 0)).fillna(0.0).rename("downstream_days")

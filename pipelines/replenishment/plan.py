@@ -119,9 +119,10 @@ def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) ->
     targets = build_targets(cube, inputs.positions, inputs.skus, inputs.locations, usual, cheapest_supply,
                             abc, levels, cfg, errors, sensed)
     served = demand_by_entry(cube, entries, inputs.locations)
+    downstream = lane_rules.downstream_days(served, usual, cfg.transfer_ship_days)
     purchases, split = plan_purchases(cube, inputs.positions, inputs.in_transit, inputs.skus, inputs.locations,
                                       cheapest_supply, supplier_lanes, entry_level(served), abc, levels, cfg,
-                                      errors)
+                                      errors, downstream)
     placement = build_placement(served, inputs.in_transit, split, entries, as_of)
     transfers = plan_transfers(targets, inputs.skus, inputs.positions, inputs.in_transit, inputs.locations,
                                transfer_lanes, cfg, as_of)

@@ -7,6 +7,11 @@ the purchase is split across (``placement``: by the share of demand each serves)
 one's cheapest lane from the supplier (delays add their observed days): transport days are the
 demand-weighted mean over those lanes, their spread the weighted root mean square.
 
+Bought units sell only once they reach the selling locations: ``downstream_days`` (ship days +
+the usual transfer lane from the entry point, weighted by each location's forecast) are added to
+the lead time L for the thresholds, t*, the last order date and whether the stock lands in time
+(``expected_arrival`` stays the landing at the entry point).
+
 Reorder point = demand over lead time + ``purchase_review_days`` + safety stock (at the service
 level of the SKU's ABC class; its spread as in ``thresholds``, the error measured on the SKU's
 demand at every location). Consuming the position day by day against the forecast, it
@@ -26,9 +31,10 @@ active SKUs with forecast demand only:
   case packs;
 - expected_arrival = the later of order_by and as_of, plus the lead time.
 
-The worked example: 5 units/day, 75 on hand, 10 days production + 15 days sea, no spread, no
-review: 15 days of cover against a 25-day lead time → t* = −10, order_by 10 days before the
-as-of date (due now), projected stockout 15 days after it.
+The worked example: 5 units/day, 75 on hand, 10 days production + 15 days sea to the warehouse
++ 3 days on to the fulfilment centre, no spread, no review: 15 days of cover against a 28-day
+lead time → t* = −13, order_by 13 days before the as-of date (due now), projected stockout 15
+days after it.
 """
 
 from __future__ import annotations
@@ -84,13 +90,16 @@ def _lanes_by_sku(entry_shares: pd.DataFrame, sku_info: pd.DataFrame, supplier_l
 def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.DataFrame, skus: pd.DataFrame,
                    locations: pd.DataFrame, supplier_lanes: pd.DataFrame, all_supplier_lanes: pd.DataFrame,
                    entry_shares: pd.DataFrame, abc: pd.Series, levels: pd.Series, cfg: ReplenishmentConfig,
-                   errors: ErrorHistory | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   errors: ErrorHistory | None = None, downstream: pd.Series | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(``marts.purchase_suggestions`` rows, their split by entry point: SPLIT_COLUMNS).
 
     ``supplier_lanes``: lanes.cheapest_supplier_lanes; ``all_supplier_lanes``: every supplier
     lane (for the fastest alternative); both annotated by lanes.lane_delays. ``entry_shares``:
     sku, entry_id, entry_share (placement.entry_level). ``errors``: the history the forecast error
     over L + R is measured on, the SKU's demand at every location (None: the band alone).
+    ``downstream``: days from the entry points to the selling locations per SKU
+    (``lanes.downstream_days``; None: 0, the entry points sell).
     """
     as_of = cube.as_of
     sku_info = skus.set_index("sku")
@@ -117,12 +126,16 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     frame["lead_time_days"] = frame["production_lead_time_days"] + frame["transport_days"].fillna(0)
     frame["lead_time_std_days"] = frame["lead_time_std_days"].fillna(0.0)
     frame["review_period_days"] = cfg.purchase_review_days
+    frame["downstream_days"] = (frame["sku"].map(downstream).fillna(0.0).astype(float) if downstream is not None
+                                else 0.0)
+    # the echelon lead time: bought units sell only once they reach the selling locations
+    echelon = frame["lead_time_days"].to_numpy(dtype=float) + frame["downstream_days"].to_numpy(dtype=float)
 
-    window = frame["lead_time_days"].to_numpy(dtype=float) + cfg.purchase_review_days
+    window = echelon + cfg.purchase_review_days
     measured = errors.window_std(frame[["sku"]], window) if errors is not None else 0.0
-    figures = protection(cube.total_p50, cube.total_sigma, frame["lead_time_days"].to_numpy(),
+    figures = protection(cube.total_p50, cube.total_sigma, echelon,
                          frame["lead_time_std_days"].to_numpy(), cfg.purchase_review_days,
-                         cfg.purchase_cover_days, frame["service_level"].to_numpy(), measured)
+                         cfg.purchase_cover_days, frame["service_level"].to_numpy(), measured, cfg.service_measure)
     for name, values in figures.items():
         frame[name] = values
 
@@ -137,7 +150,7 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     frame["projected_stockout_date"] = stockout
 
     # t*: days until the projected position reaches the reorder point (negative: it already has)
-    lead = frame["lead_time_days"].to_numpy()
+    lead = echelon
     window = lead + cfg.purchase_review_days
     safety = figures["safety_stock"].astype(float)
     reach = policy.days_of_cover(position - safety, cube.total_p50) - window
@@ -168,11 +181,12 @@ def plan_purchases(cube: DemandCube, positions: pd.DataFrame, in_transit: pd.Dat
     cover = frame["days_of_cover"].to_numpy(dtype=float)
     # no projected stockout (cover beyond MAX_STOCKOUT_DAYS, or never), no last order date:
     # a near-zero forecast's cover is finite but astronomically long
-    latest = np.where(cover <= policy.MAX_STOCKOUT_DAYS,
-                      np.floor(np.round(cover - frame["lead_time_days"].to_numpy(), 6)), np.nan)
+    shelf = frame["lead_time_days"].to_numpy() + frame["downstream_days"].to_numpy()  # order → selling locations
+    latest = np.where(cover <= policy.MAX_STOCKOUT_DAYS, np.floor(np.round(cover - shelf, 6)), np.nan)
     frame["last_order_date"] = policy.days_after(as_of, latest)
     stockout = pd.to_datetime(frame["projected_stockout_date"])
-    frame["stockout_before_arrival"] = stockout.notna() & (stockout < frame["expected_arrival"])
+    on_shelf = policy.days_after(as_of, np.clip(order_in, 0, None) + np.ceil(np.round(shelf, 6)))
+    frame["stockout_before_arrival"] = stockout.notna() & (stockout < on_shelf)
 
     split = routed[routed["sku"].isin(frame["sku"])].merge(frame[["sku", "quantity", "case_pack"]], on="sku")
     split["suggested_units"] = split_whole(split["quantity"].to_numpy(), split["weight"].to_numpy(),
@@ -222,9 +236,12 @@ def _reasons(frame: pd.DataFrame, fastest: pd.DataFrame, as_of: date) -> np.ndar
     position = ("network position " + num(frame["network_position"]) + " (available "
                 + num(frame["available_units"]) + " + in transit " + num(frame["inbound_units"]) + " + on order "
                 + num(frame["on_order_units"]) + ")")
-    threshold = ("reorder point " + num(frame["reorder_point"]) + " = demand over " + num(frame["lead_time_days"], 1)
+    downstream = np.where(frame["downstream_days"] > 0, " + " + num(frame["downstream_days"], 1)
+                          + " on to the selling locations", "")
+    threshold = ("reorder point " + num(frame["reorder_point"]) + " = demand over "
+                 + num(frame["lead_time_days"] + frame["downstream_days"], 1)
                  + "-day lead time (" + num(frame["production_lead_time_days"], 1) + " production + "
-                 + num(frame["transport_days"], 1) + " " + frame["mode"].fillna("") + ") + "
+                 + num(frame["transport_days"], 1) + " " + frame["mode"].fillna("") + downstream + ") + "
                  + num(frame["review_period_days"], 1) + "-day review + safety stock " + num(frame["safety_stock"])
                  + " (class " + frame["abc_class"] + ", " + pct(frame["service_level"]) + " service, σ "
                  + num(frame["lead_time_demand_std"], 1) + " units from the " + frame["spread_basis"] + ")")
@@ -244,7 +261,8 @@ def _reasons(frame: pd.DataFrame, fastest: pd.DataFrame, as_of: date) -> np.ndar
                              + " still lands before the stockout"))
     size = ("; order " + num(frame["quantity"]) + " to reach " + num(frame["order_up_to"]) + " (MOQ "
             + num(frame["moq"]) + ", cases of " + num(frame["case_pack"]) + ")")
-    cover = ("; " + num(frame["days_of_cover"], 1) + " days of cover against a " + num(frame["lead_time_days"], 1)
+    cover = ("; " + num(frame["days_of_cover"], 1) + " days of cover against a "
+             + num(frame["lead_time_days"] + frame["downstream_days"], 1)
              + "-day lead time, stockout expected " + dates(frame["projected_stockout_date"]))
     arrival = np.where(frame["stockout_before_arrival"],
                        "; lands " + dates(frame["expected_arrival"]) + ", after the stockout — fastest: "

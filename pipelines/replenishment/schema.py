@@ -39,7 +39,7 @@ PURCHASES = {
     "quantity": "int", "moq": "int", "case_pack": "int", "order_by": "date", "last_order_date": "date",
     "expected_arrival": "date", "is_urgent": "bool", "stockout_before_arrival": "bool",
     "destination_id": "text", "mode": "text", "placement": "text", "production_lead_time_days": "float",
-    "transport_days": "float", "lead_time_days": "float", "lead_time_std_days": "float",
+    "transport_days": "float", "lead_time_days": "float", "lead_time_std_days": "float", "downstream_days": "float",
     "review_period_days": "float", "forecast_daily_units": "float", "lead_time_demand": "float",
     "lead_time_demand_std": "float", "spread_basis": "text", "safety_stock": "int", "reorder_point": "int",
     "order_up_to": "int", "available_units": "int",

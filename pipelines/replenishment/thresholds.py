@@ -2,8 +2,8 @@
 
 For each SKU × customer-facing location (fc, warehouse, store) with forecast demand or stock:
 
-- lead time L and its spread σL: the location's usual transfer lane (``lanes``), or, for a
-  location supplied only by purchases, the SKU's production lead time plus the cheapest lane
+- lead time L and its spread σL: ``transfer_ship_days`` plus the location's usual transfer lane
+  (``lanes``), or, for a location supplied only by purchases, the SKU's production lead time plus the cheapest lane
   from its supplier (a lane's transit as learned from receipts, ``marts.lane_lead_times``; the
   reason says from how many); review period R: ``transfer_review_days`` or ``purchase_review_days``;
 - demand over L + R: the location's daily forecast summed over the next L + R days, so a coming
@@ -79,12 +79,16 @@ def row_forecasts(cube: DemandCube, rows: pd.DataFrame) -> tuple[np.ndarray, np.
 
 
 def protection(p50: np.ndarray, sigma: np.ndarray, lead_time, lead_time_std, review, cover_days,
-               service_level, measured_std=0.0) -> dict[str, np.ndarray]:
+               service_level, measured_std=0.0, measure: str = "cycle") -> dict[str, np.ndarray]:
     """Threshold figures for rows of daily forecasts (units/day) and times (days).
 
     ``measured_std``: σW per row, the forecast error over the L + R window measured on the
     history (``safety_stock.window_error_std``; 0 = none). The safety stock uses the larger of
-    it and the band's σ summed over the window (rule in ``safety_stock``).
+    it and the band's σ summed over the window (rule in ``safety_stock``). ``measure``: what
+    ``service_level`` means — "cycle", the chance a replenishment cycle ends without a stockout
+    (z = Φ⁻¹(α)), or "fill_rate", the share of demand served from stock (k with expected units
+    short per cycle = (1 − β) × the cycle's quantity, the forecast demand of the review and cover
+    days after the lead time; ``policy.safety_factor_for_fill_rate``).
     """
     window = np.asarray(lead_time, dtype=float) + np.asarray(review, dtype=float)
     lead_time_demand = policy.cumulative_demand(p50, window)
@@ -97,9 +101,14 @@ def protection(p50: np.ndarray, sigma: np.ndarray, lead_time, lead_time_std, rev
     measured = np.broadcast_to(np.asarray(measured_std, dtype=float), band_std.shape)
     window_std = np.maximum(band_std, measured)
     spread = policy.spread_over_window(window_std, daily, lead_time_std)
-    ss = policy.safety_stock_over_window(service_level, window_std, daily, lead_time_std)
-    rop = lead_time_demand + ss
     cycle = policy.cumulative_demand(p50, window + np.asarray(cover_days, dtype=float)) - lead_time_demand
+    if measure == "fill_rate":
+        # what one cycle brings: the demand of the review and cover days after the lead time
+        quantity = lead_time_demand + cycle - policy.cumulative_demand(p50, np.asarray(lead_time, dtype=float))
+        ss = policy.safety_factor_for_fill_rate(service_level, quantity, spread) * spread
+    else:
+        ss = policy.safety_stock_over_window(service_level, window_std, daily, lead_time_std)
+    rop = lead_time_demand + ss
     return {"forecast_daily_units": daily, "demand_std_daily": daily_std, "lead_time_demand": lead_time_demand,
             "lead_time_demand_std": spread,
             "spread_basis": np.where(measured > band_std, "measured errors", "forecast band"),
@@ -132,12 +141,10 @@ def reorder_date(position: np.ndarray, reorder_point: np.ndarray, p50: np.ndarra
     return np.where(finite | (above < 0), dates, np.datetime64("NaT"))
 
 
-def earliest_arrival(replenished_by: pd.Series, lead_time_days: pd.Series, as_of: date,
-                     transfer_ship_days: int) -> np.ndarray:
+def earliest_arrival(replenished_by: pd.Series, lead_time_days: pd.Series, as_of: date) -> np.ndarray:
     """The earliest day an order placed tonight lands (datetime64[D]; NaT when no lane reaches
-    the location): as_of + lead time rounded up, plus ``transfer_ship_days`` for a transfer."""
-    ship = np.where(replenished_by.eq("transfer"), transfer_ship_days, 0)
-    days = ship + np.ceil(np.round(lead_time_days.to_numpy(dtype=float), 6))
+    the location): as_of + lead time rounded up (a transfer's lead time counts its ship days)."""
+    days = np.ceil(np.round(lead_time_days.to_numpy(dtype=float), 6))
     reached = replenished_by.isin(["transfer", "purchase"]).to_numpy()
     dates = np.datetime64(as_of, "D") + np.where(reached, days, 0).astype("int64").astype("timedelta64[D]")
     return np.where(reached, dates, np.datetime64("NaT"))
@@ -176,7 +183,8 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
                                  np.where(has_purchase, rows["supplier_id"], None))
     rows["mode"] = np.where(has_transfer, rows["location_id"].map(usual["mode"]),
                             np.where(has_purchase, sup["mode"], None))
-    transfer_lt = rows["location_id"].map(usual["expected_transit_days"]).to_numpy(dtype=float)
+    # a transfer planned tonight leaves transfer_ship_days later: that wait is part of its lead time
+    transfer_lt = cfg.transfer_ship_days + rows["location_id"].map(usual["expected_transit_days"]).to_numpy(dtype=float)
     transfer_sd = rows["location_id"].map(usual["transit_days_std"]).to_numpy(dtype=float)
     purchase_lt = production + sup["expected_transit_days"].to_numpy(dtype=float)
     purchase_sd = sup["transit_days_std"].to_numpy(dtype=float)
@@ -197,7 +205,7 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     measured = errors.window_std(rows[["sku", "location_id"]], window) if errors is not None else 0.0
     figures = protection(p50, sigma, rows["lead_time_days"].to_numpy(), rows["lead_time_std_days"].to_numpy(),
                          rows["review_period_days"].to_numpy(), cover_days, rows["service_level"].to_numpy(),
-                         measured)
+                         measured, cfg.service_measure)
     for name, values in figures.items():
         rows[name] = values
 
@@ -216,8 +224,7 @@ def build_targets(cube: DemandCube, positions: pd.DataFrame, skus: pd.DataFrame,
     rows["reorder_date"] = np.where(active & has_demand,
                                     reorder_date(position, rows["reorder_point"].to_numpy(dtype=float), p50,
                                                  cube.as_of), np.datetime64("NaT"))
-    rows["earliest_arrival"] = earliest_arrival(rows["replenished_by"], rows["lead_time_days"], cube.as_of,
-                                                cfg.transfer_ship_days)
+    rows["earliest_arrival"] = earliest_arrival(rows["replenished_by"], rows["lead_time_days"], cube.as_of)
     below = position < rows["reorder_point"].to_numpy()
     rows["needs_replenishment"] = active & has_demand & below
     rows["demand_basis"] = "forecast"

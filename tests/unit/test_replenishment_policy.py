@@ -106,3 +106,14 @@ def test_cumulative_demand_takes_part_days_and_runs_past_the_horizon():
     # 6 units over 3 days, then 2 more days at the tail mean (2/day) → 10
     assert policy.cumulative_demand([1.0, 2.0, 3.0], 5) == pytest.approx(10.0)
     assert policy.cumulative_demand(np.array([[1.0, 1.0], [2.0, 2.0]]), [1, 2]) == pytest.approx([1.0, 4.0])
+
+
+def test_fill_rate_safety_factor_solves_the_expected_shortage_per_cycle_by_hand():
+    # β 98 %, Q 370, σ 200: L(k) = 0.02 × 370 / 200 = 0.037, L(1.40) = 0.0367 (tables): k ≈ 1.396
+    k = policy.safety_factor_for_fill_rate(0.98, 370.0, 200.0)
+    assert k == pytest.approx(1.396, abs=0.002)
+    assert 200.0 * policy.standard_normal_loss(k) == pytest.approx(0.02 * 370.0, rel=1e-3)
+    # no spread: no safety stock; a cycle so large that L(0) already meets it: k = 0, never negative
+    assert policy.safety_factor_for_fill_rate([0.98, 0.9], [370.0, 10_000.0], [0.0, 5.0]).tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError):
+        policy.safety_factor_for_fill_rate(1.0, 10.0, 1.0)

@@ -1,6 +1,8 @@
 """Purchase suggestions (marts.purchase_suggestions) and regional placement
 (marts.regional_placement) on the hand-built world of replenishment_world: SUP ships by sea in
-15 days to UP-E (serving FC-E) and UP-W (serving FC-W and FC-C); production takes 10 days."""
+15 days to UP-E (serving FC-E) and UP-W (serving FC-W and FC-C); production takes 10 days. From
+an upstream warehouse to FC-E or FC-W a unit takes 1 ship day + 2 days by truck more: the echelon
+lead time the purchase covers is 28 days."""
 
 from __future__ import annotations
 
@@ -15,29 +17,30 @@ from tests.unit.replenishment_world import AS_OF, config, in_transit, lanes, pla
 
 
 def test_the_worked_example_five_a_day_seventy_five_on_hand_twenty_five_days_lead_time():
-    """5 units/day, 75 on hand, 10 days production + 15 days sea: 15 days of cover against a
-    25-day lead time — due now, stockout 15 days after the as-of date."""
+    """5 units/day, 75 on hand, 10 days production + 15 days sea to UP-E + 3 days on to FC-E: 15
+    days of cover against a 28-day lead time — due now, stockout 15 days after the as-of date."""
     p = plan({"W": {"east": 5}}, {("W", "FC-E"): 75}, [{"sku": "W"}])
     s = row(p.purchase_suggestions, sku="W")
-    assert s["lead_time_days"] == 25.0
+    assert (s["lead_time_days"], s["downstream_days"]) == (25.0, 3.0)
     assert s["days_of_cover"] == 15.0
     assert s["projected_stockout_date"] == AS_OF + timedelta(days=15)
     assert s["order_by"] <= AS_OF
     assert s["is_urgent"]
-    assert s["order_by"] == AS_OF - timedelta(days=10)  # the reorder point (125) was crossed 10 days ago
-    assert s["last_order_date"] == AS_OF - timedelta(days=10)
-    assert s["expected_arrival"] == AS_OF + timedelta(days=25)
+    assert s["order_by"] == AS_OF - timedelta(days=13)  # the reorder point (140) was crossed 13 days ago
+    assert s["last_order_date"] == AS_OF - timedelta(days=13)
+    assert s["expected_arrival"] == AS_OF + timedelta(days=25)  # at UP-E; FC-E 3 days later
     assert s["stockout_before_arrival"]
-    assert (s["reorder_point"], s["quantity"]) == (125, 50)  # up to 5 × 25, no cover days, no MOQ
-    assert "15 days of cover against a 25-day lead time, stockout expected 2026-06-16" in s["reason"]
+    assert (s["reorder_point"], s["quantity"]) == (140, 65)  # up to 5 × 28, no cover days, no MOQ
+    assert "demand over 28-day lead time (10 production + 15 sea + 3 on to the selling locations)" in s["reason"]
+    assert "15 days of cover against a 28-day lead time, stockout expected 2026-06-16" in s["reason"]
 
 
 def test_suggestions_round_up_to_the_moq_then_to_case_packs():
-    # W1 needs 125 − 75 = 50 → MOQ 100 → 5 cases of 24 = 120; W2 needs 250 − 120 = 130 → 6 cases = 144
+    # W1 needs 140 − 75 = 65 → MOQ 100 → 5 cases of 24 = 120; W2 needs 280 − 120 = 160 → 7 cases = 168
     p = plan({"W1": {"east": 5}, "W2": {"east": 10}}, {("W1", "FC-E"): 75, ("W2", "FC-E"): 120},
              [{"sku": "W1", "moq": 100, "case_pack": 24}, {"sku": "W2", "moq": 100, "case_pack": 24}])
     q = p.purchase_suggestions.set_index("sku")["quantity"]
-    assert q.to_dict() == {"W1": 120, "W2": 144}
+    assert q.to_dict() == {"W1": 120, "W2": 168}
 
 
 def test_rounding_helpers():
@@ -58,12 +61,12 @@ def test_stock_on_order_postpones_the_suggestion_instead_of_ordering_twice():
         return p.purchase_suggestions
 
     now = row(suggestion(0), sku="W")
-    assert (now["order_by"], now["quantity"]) == (AS_OF - timedelta(days=10), 175 - 75)  # up to 5 × (25 + 10)
-    # 175 units last 35 days: the reorder point (125) is reached in 35 − 25 = 10 days, within the lead time
+    assert (now["order_by"], now["quantity"]) == (AS_OF - timedelta(days=13), 190 - 75)  # up to 5 × (28 + 10)
+    # 175 units last 35 days: the reorder point (140) is reached in 35 − 28 = 7 days, within the lead time
     later = row(suggestion(100), sku="W")
-    assert (later["order_by"], later["is_urgent"], later["on_order_units"]) == (AS_OF + timedelta(days=10), False, 100)
-    # on that day 125 are left, and 175 cover the 35 days after it: order 50
-    assert (later["position_at_order"], later["quantity"]) == (125, 50)
+    assert (later["order_by"], later["is_urgent"], later["on_order_units"]) == (AS_OF + timedelta(days=7), False, 100)
+    # on that day 140 are left, and 190 cover the 38 days after it: order 50
+    assert (later["position_at_order"], later["quantity"]) == (140, 50)
     # 575 units last 115 days: nothing to order within the lead time
     assert suggestion(500).empty
 
@@ -97,14 +100,14 @@ def test_a_purchase_lands_where_the_demand_is():
     """60 % of the demand is in the west: 60 % of the purchase goes to the west warehouse."""
     p = plan({"W": {"west": 3, "east": 2}}, {}, [{"sku": "W", "case_pack": 5}])
     s = row(p.purchase_suggestions, sku="W")
-    assert s["quantity"] == 125  # 5/day × 25 days, 25 cases of 5
+    assert s["quantity"] == 140  # 5/day × 28 days (25 to the warehouses + 3 on to FC-W and FC-E), 28 cases of 5
     pl = p.regional_placement
     west, east = row(pl, entry_id="UP-W", location_id="FC-W"), row(pl, entry_id="UP-E", location_id="FC-E")
     assert (west["entry_share"], east["entry_share"]) == (pytest.approx(0.6), pytest.approx(0.4))
-    assert (west["suggested_units"], east["suggested_units"]) == (75, 50)
-    assert (west["placed_units"], east["placed_units"]) == (75, 50)
+    assert (west["suggested_units"], east["suggested_units"]) == (85, 55)  # 28 cases 60:40 → 17 and 11
+    assert (west["placed_units"], east["placed_units"]) == (85, 55)
     assert s["destination_id"] == "UP-W"
-    assert s["placement"] == "UP-W 75, UP-E 50"
+    assert s["placement"] == "UP-W 85, UP-E 55"
 
 
 def test_stock_arriving_upstream_is_placed_by_the_demand_of_the_locations_it_serves():

@@ -27,7 +27,8 @@ SHIFTING = ([2.0] * 14 + [6.0] * 14) * 5 + [2.0] * 2
 
 
 def _targets(series, band=0.0):
-    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0)
+    # no ship day: the 3-day window (2 days by truck + 1 day of review) the series are built on
+    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0, transfer_ship_days=0)
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], band=band, cfg=cfg,
              history=history({("A", "FC-E"): series})).targets
     return row(t, sku="A", location_id="FC-E")
@@ -64,7 +65,7 @@ def test_autocorrelated_errors_get_the_larger_safety_stock():
 
 def test_lead_time_spread_adds_to_the_measured_error():
     # σL = 1 day: σ = sqrt(220/7 + 4²·1²) = 6.859 → SS = 1.6449 · 6.859 = 11.28 → 12
-    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0)
+    cfg = config(error_lookback_days=DAYS, error_forecast_days=28, sensing_days=0, transfer_ship_days=0)
     table = lanes({("UP-E", "FC-E", "truck"): {"transit_days_std": 1.0}})
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], cfg=cfg, lane_table=table,
              history=history({("A", "FC-E"): SHIFTING})).targets

@@ -94,16 +94,16 @@ def test_sensing_off_leaves_the_forecast():
 
 
 def test_returning_item_is_replenished_with_the_reason():
-    # zero forecast, 10/day for the last week, 5 on hand at FC-E: lead time 2 + review 1 →
-    # 30 units + 1.645 · sqrt(3 · 10) = 9.0 → reorder point 40, needs a transfer
+    # zero forecast, 10/day for the last week, 5 on hand at FC-E: lead time 1 ship day + 2 +
+    # review 1 → 40 units + 1.645 · sqrt(4 · 10) = 10.4 → reorder point 51, needs a transfer of 46
     out = plan(EAST_ONLY, {("A", "FC-E"): 5, ("A", "UP-E"): 500}, [{"sku": "A"}],
                history=history({("A", "FC-E"): [0] * 60 + [10] * 7}), cfg=config(error_lookback_days=0))
     target = row(out.targets, sku="A", location_id="FC-E")
     assert target["demand_basis"] == "recent sales"
-    assert target["reorder_point"] == 40
+    assert target["reorder_point"] == 51
     assert bool(target["needs_replenishment"])
     assert target["reason"].startswith("recent sales 10/day over 7 days above the forecast's 0/day")
-    assert row(out.transfer_orders, sku="A", to_location="FC-E")["quantity"] == 35
+    assert row(out.transfer_orders, sku="A", to_location="FC-E")["quantity"] == 46
 
 
 def test_without_sensing_a_zero_forecast_is_not_replenished():

@@ -1,5 +1,6 @@
 """Reorder thresholds per SKU and location (marts.replenishment_targets) on the hand-built world
-of replenishment_world: FC-E is supplied from UP-E by truck in 2 days, review 1 day."""
+of replenishment_world: FC-E is supplied from UP-E by truck in 2 days, leaving 1 day after the
+plan (transfer_ship_days): a 3-day lead time; review 1 day."""
 
 from __future__ import annotations
 
@@ -18,48 +19,49 @@ Z90 = 1.2815515655446004
 
 
 def test_constant_demand_without_variance_gives_no_safety_stock():
-    # 4 units/day over 2 days of lead time + 1 day of review = 12 units
+    # 4 units/day over 1 ship day + 2 days of transit + 1 day of review = 16 units
     t = plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}]).targets
     fc = row(t, sku="A", location_id="FC-E")
     assert fc["safety_stock"] == 0
-    assert fc["lead_time_demand"] == pytest.approx(12.0)
-    assert fc["reorder_point"] == 12
-    assert (fc["replenished_by"], fc["source_id"], fc["lead_time_days"]) == ("transfer", "UP-E", 2.0)
+    assert fc["lead_time_demand"] == pytest.approx(16.0)
+    assert fc["reorder_point"] == 16
+    assert (fc["replenished_by"], fc["source_id"], fc["lead_time_days"]) == ("transfer", "UP-E", 3.0)
 
 
 def test_lead_time_is_the_lanes_learned_transit_and_the_reason_says_from_how_many_receipts():
     # marts.lane_lead_times learned 3.5 days for UP-E → FC-E from 4 receipts; UP-W → FC-W kept
-    # its stated 2 days (no receipt): 4 units/day over 3.5 + 1 days = 18
+    # its stated 2 days (no receipt): 4 units/day over 1 ship day + 3.5 + 1 days = 22
     table = lanes({("UP-E", "FC-E", "truck"): {"transit_days": 3.5}}).assign(n_received=0)
     table.loc[(table["origin_id"] == "UP-E") & (table["destination_id"] == "FC-E"), "n_received"] = 4
     t = plan({"A": {"east": 4, "west": 4}}, {("A", "FC-E"): 5, ("A", "FC-W"): 5}, [{"sku": "A"}],
              lane_table=table).targets
     east, west = row(t, sku="A", location_id="FC-E"), row(t, sku="A", location_id="FC-W")
-    assert (east["lead_time_days"], east["reorder_point"]) == (3.5, 18)
-    assert "3.5-day lead time (transit learned from 4 receipts) + 1-day review" in east["reason"]
-    assert "2-day lead time + 1-day review" in west["reason"]
+    assert (east["lead_time_days"], east["reorder_point"]) == (4.5, 22)
+    assert "4.5-day lead time (transit learned from 4 receipts) + 1-day review" in east["reason"]
+    assert "3-day lead time + 1-day review" in west["reason"]
 
 
 def test_lead_time_spread_alone_raises_safety_stock_by_z_times_demand_times_its_spread():
-    # σL = 1 day on the UP-E → FC-E lane: SS = 1.6449 · 4 · 1 = 6.58 → 7 units; ROP = 12 + 6.58 → 19
+    # σL = 1 day on the UP-E → FC-E lane: SS = 1.6449 · 4 · 1 = 6.58 → 7 units; ROP = 16 + 6.58 → 23
     table = lanes({("UP-E", "FC-E", "truck"): {"transit_days_std": 1.0}})
     fc = row(plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], lane_table=table).targets,
              sku="A", location_id="FC-E")
     assert fc["safety_stock"] == np.ceil(Z95 * 4 * 1)
-    assert fc["reorder_point"] == np.ceil(12 + Z95 * 4)
+    assert fc["reorder_point"] == np.ceil(16 + Z95 * 4)
 
 
 def test_demand_spread_comes_from_the_forecast_band():
-    # p10..p90 = p50 ∓ 1.2816 → σ = 1 unit/day; over 3 days σ = sqrt(3); SS = 1.6449 · 1.732 = 2.85 → 3
+    # p10..p90 = p50 ∓ 1.2816 → σ = 1 unit/day; over 4 days σ = 2; SS = 1.6449 · 2 = 3.29 → 4
     fc = row(plan({"A": {"east": 4}}, {("A", "FC-E"): 50}, [{"sku": "A"}], band=Z90).targets,
              sku="A", location_id="FC-E")
     assert fc["demand_std_daily"] == pytest.approx(1.0, abs=1e-3)
-    assert fc["safety_stock"] == np.ceil(Z95 * np.sqrt(3))
+    assert fc["safety_stock"] == np.ceil(Z95 * np.sqrt(4))
 
 
 def test_a_seasonal_peak_raises_the_reorder_point_as_soon_as_it_enters_lead_time_plus_review():
-    """Summer +30 % (5 → 6.5 units/day) on a 30-day lane with a 1-day review (a 31-day window)."""
-    table = lanes({("UP-E", "FC-E", "truck"): {"transit_days": 30.0}})
+    """Summer +30 % (5 → 6.5 units/day) on a 29-day lane, 1 ship day and a 1-day review (a 31-day
+    window)."""
+    table = lanes({("UP-E", "FC-E", "truck"): {"transit_days": 29.0}})
     demand = {"FLAT": {"east": 5}, "PEAK_IN_45_DAYS": {"east": [5] * 44 + [6.5]},
               "PEAK_IN_21_DAYS": {"east": [5] * 20 + [6.5]}}
     t = plan(demand, {(s, "FC-E"): 500 for s in demand}, [{"sku": s} for s in demand], lane_table=table).targets
@@ -84,12 +86,12 @@ def test_days_of_cover_and_projected_stockout_follow_the_daily_forecast():
 
 
 def test_the_reorder_date_is_the_first_night_the_position_is_below_the_reorder_point():
-    # 4 units/day, reorder point 12: 30 units are 18 above it, used up during day 5; 28 are 16
+    # 4 units/day, reorder point 16: 34 units are 18 above it, used up during day 5; 32 are 16
     # above it, used up at the end of day 4, so the position is below it on day 5 too
-    stock = {("A", "FC-E"): 30, ("B", "FC-E"): 28, ("AT", "FC-E"): 12, ("LOW", "FC-E"): 5}
+    stock = {("A", "FC-E"): 34, ("B", "FC-E"): 32, ("AT", "FC-E"): 16, ("LOW", "FC-E"): 5}
     t = plan({name: {"east": 4} for name, _ in stock}, stock, [{"sku": name} for name, _ in stock]).targets
     on = {name: row(t, sku=name, location_id="FC-E")["reorder_date"] for name, _ in stock}
-    assert row(t, sku="A", location_id="FC-E")["reorder_point"] == 12
+    assert row(t, sku="A", location_id="FC-E")["reorder_point"] == 16
     assert on["A"] == on["B"] == AS_OF + timedelta(days=5)
     assert on["AT"] == AS_OF + timedelta(days=1)  # at the reorder point: below it after one more sale
     assert on["LOW"] == AS_OF  # already below: the plan orders tonight
@@ -104,8 +106,8 @@ def test_an_order_placed_tonight_lands_after_the_ship_days_and_the_lead_time():
 def test_a_purchase_lands_after_its_lead_time_rounded_up_and_no_lane_means_no_arrival():
     from pipelines.replenishment.thresholds import earliest_arrival
 
-    arrivals = earliest_arrival(pd.Series(["purchase", "none", "transfer"]), pd.Series([25.5, 0.0, 2.0]),
-                                AS_OF, transfer_ship_days=1)
+    # a transfer's lead time counts its ship day (1 + 2 days of transit)
+    arrivals = earliest_arrival(pd.Series(["purchase", "none", "transfer"]), pd.Series([25.5, 0.0, 3.0]), AS_OF)
     assert arrivals[0] == np.datetime64(AS_OF + timedelta(days=26))
     assert np.isnat(arrivals[1])
     assert arrivals[2] == np.datetime64(AS_OF + timedelta(days=3))
@@ -114,7 +116,7 @@ def test_a_purchase_lands_after_its_lead_time_rounded_up_and_no_lane_means_no_ar
 def test_below_reorder_point_needs_replenishment_and_says_why():
     fc = row(plan({"A": {"east": 4}}, {("A", "FC-E"): 5}, [{"sku": "A"}]).targets, sku="A", location_id="FC-E")
     assert fc["needs_replenishment"]
-    assert fc["reason"].startswith("position 5 < reorder point 12")
+    assert fc["reason"].startswith("position 5 < reorder point 16")
     assert "transfer from UP-E" in fc["reason"]
 
 

@@ -13,7 +13,8 @@ from tests.unit.replenishment_world import AS_OF, config, in_transit, lanes, pla
 
 
 def test_a_location_below_its_reorder_point_is_topped_up_in_whole_case_packs():
-    # ROP 12 (4/day × 3 days); up to ROP + 14 days × 4 = 68; position 3 → 65 units → 6 cases of 12 = 72
+    # ROP 16 (4/day × (1 ship day + 2 days transit + 1 day review)); up to ROP + 14 days × 4 = 72;
+    # position 3 → 69 units → 6 cases of 12 = 72
     p = plan({"A": {"east": 4}}, {("A", "FC-E"): 3, ("A", "UP-E"): 500}, [{"sku": "A", "case_pack": 12}],
              cfg=config(transfer_cover_days=14))
     t = row(p.transfer_orders, sku="A")
@@ -21,11 +22,11 @@ def test_a_location_below_its_reorder_point_is_topped_up_in_whole_case_packs():
     assert t["ship_by"] == AS_OF + timedelta(days=1)
     assert t["expected_arrival"] == AS_OF + timedelta(days=3)
     assert not t["is_fallback"]
-    assert t["reason"].startswith("position 3 < reorder point 12: 65 units to reach 68, 72 in cases of 12")
+    assert t["reason"].startswith("position 3 < reorder point 16: 69 units to reach 72, 72 in cases of 12")
 
 
 def test_a_location_at_or_above_its_reorder_point_gets_nothing():
-    p = plan({"A": {"east": 4}}, {("A", "FC-E"): 12, ("A", "UP-E"): 500}, [{"sku": "A"}])
+    p = plan({"A": {"east": 4}}, {("A", "FC-E"): 16, ("A", "UP-E"): 500}, [{"sku": "A"}])
     assert p.transfer_orders.empty
 
 
@@ -100,12 +101,13 @@ def test_scarce_stock_goes_to_the_earliest_stockout_first_in_whole_cases():
 
 
 def test_what_one_source_cannot_give_comes_from_the_next():
-    # FC-C wants 24 (4/day, ROP 16 + 2 cover days × 4 = 24, position 0); UP-W and UP-E have 12 each
-    p = plan({"A": {"central": 4}}, {("A", "FC-C"): 0, ("A", "UP-W"): 12, ("A", "UP-E"): 12}, [{"sku": "A"}],
+    # FC-C wants 28 (4/day, ROP 4 × (1 ship + 3 transit + 1 review) = 20 + 2 cover days × 4 = 28,
+    # position 0); UP-W and UP-E have 14 each
+    p = plan({"A": {"central": 4}}, {("A", "FC-C"): 0, ("A", "UP-W"): 14, ("A", "UP-E"): 14}, [{"sku": "A"}],
              cfg=config(transfer_cover_days=2))
     tr = p.transfer_orders.set_index("from_location")
-    assert tr["quantity"].to_dict() == {"UP-E": 12, "UP-W": 12}
-    assert "can give 12 of 24" in tr.loc["UP-W", "reason"]
+    assert tr["quantity"].to_dict() == {"UP-E": 14, "UP-W": 14}
+    assert "can give 14 of 28" in tr.loc["UP-W", "reason"]
     assert "rest from UP-E → FC-C" in tr.loc["UP-E", "reason"]
 
 
@@ -142,9 +144,9 @@ def test_a_destination_takes_no_more_than_its_free_capacity():
 
 
 def test_a_source_that_sells_itself_keeps_its_own_reorder_point():
-    # FC-W (4/day, ROP 12) may feed FC-C for $0.10 but keeps 12 of its 20: it gives 8
+    # FC-W (4/day, ROP 4 × (1 + 2 + 1) = 16) may feed FC-C for $0.10 but keeps 16 of its 24: it gives 8
     table = lanes(extra=[("FC-W", "FC-C", "truck", 1.0, 0.0, 0.10, "active", 0.0, 0.05)])
-    stock = {("A", "FC-C"): 0, ("A", "FC-W"): 20}
+    stock = {("A", "FC-C"): 0, ("A", "FC-W"): 24}
     tr = plan({"A": {"central": 4, "west": 4}}, stock, [{"sku": "A"}], lane_table=table).transfer_orders
     assert row(tr, to_location="FC-C")[["from_location", "quantity"]].tolist() == ["FC-W", 8]
 
@@ -170,8 +172,8 @@ def test_cost_shares_the_truck_and_co2e_falls_back_to_the_mode_factor():
     stock = {("A", "FC-E"): 0, ("B", "FC-E"): 0, ("A", "UP-E"): 100, ("B", "UP-E"): 100}
     tr = plan({"A": {"east": 3}, "B": {"east": 1}}, stock, [{"sku": "A"}, {"sku": "B"}],
               lane_table=table).transfer_orders.set_index("sku")
-    # A: 9 units, B: 3 units → the $30 split 9:3
-    assert tr.loc["A", "cost"] == round(9 * 0.30 + 30 * 9 / 12, 2)
-    assert tr.loc["B", "cost"] == round(3 * 0.30 + 30 * 3 / 12, 2)
-    assert tr.loc["A", "co2e_kg"] == round(9 * 0.10, 3)
+    # A: 12 units, B: 4 units (4 days: 1 ship + 2 transit + 1 review) → the $30 split 12:4
+    assert tr.loc["A", "cost"] == round(12 * 0.30 + 30 * 12 / 16, 2)
+    assert tr.loc["B", "cost"] == round(4 * 0.30 + 30 * 4 / 16, 2)
+    assert tr.loc["A", "co2e_kg"] == round(12 * 0.10, 3)
     assert tr["shipment_id"].nunique() == 1 and tr["transfer_id"].nunique() == 2

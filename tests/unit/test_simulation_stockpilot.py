@@ -14,13 +14,16 @@ CONSTANT = [10.0] * 300  # long enough for every backtest window of the forecast
 
 
 def test_constant_demand_with_fixed_lead_time_never_stocks_out_and_holds_the_hand_computed_average():
-    """DC → STORE 3 days; reorder point = 10 × (3 + 1) = 40, order-up-to 40 + 14 × 10 = 180.
+    """DC → STORE 1 ship day + 3 days; reorder point = 10 × (4 + 1) = 50, order-up-to 50 + 14 × 10
+    = 190.
 
     Start (10 days of cover): 100 on hand and 10 landing on each of days 0–3. End-of-day on hand:
-      days 0–3: 100                                               → 400
-      days 4–13: 90 … 0; night 10 ends at 30 < 40 → transfer 150 landing on day 14   → 450
-      days 14–43: 140 … 0 twice (night 25 at 30 → 150 landing on day 29)             → 2 × 1,050
-    average = 2,950 / 44 = 67.045 units, and never a day without stock when demand came.
+      days 0–3: 100                                                → 400
+      days 4–12: 90 … 10; night 9 ends at 40 < 50 → transfer 150 landing on day 13     → 450
+      days 13–27 and 28–42: 150 … 10 (nights 24 and 39 at 40 → 150 landing on days 28 and 43)
+                                                                   → 2 × 1,200
+      day 43: 150
+    average = 3,400 / 44 = 77.27 units, and never a day without stock when demand came.
 
     The spreadsheet rule, same start: night −1 position 140 < 300 → 600 − 140 = 460 landing on
     day 3 (560 after the day), night 30 at 290 → 310 landing on day 34:
@@ -30,10 +33,10 @@ def test_constant_demand_with_fixed_lead_time_never_stocks_out_and_holds_the_han
     result = backtest(CONSTANT, days=44, policies=("stockpilot", "baseline"), backtest_cfg={"start_cover_days": 10})
     assert kpi(result, "stockout_days", "stockpilot") == 0
     assert kpi(result, "fill_rate", "stockpilot") == 1.0
-    assert kpi(result, "average_inventory_units", "stockpilot") == pytest.approx(2950 / 44)
+    assert kpi(result, "average_inventory_units", "stockpilot") == pytest.approx(3400 / 44)
     orders = result.results["stockpilot"].orders
     assert orders[["placed", "arrival", "quantity", "kind"]].values.tolist() == [
-        [10, 14, 150, "transfer"], [25, 29, 150, "transfer"], [40, 44, 150, "transfer"]]
+        [9, 13, 150, "transfer"], [24, 28, 150, "transfer"], [39, 43, 150, "transfer"]]
     assert kpi(result, "fill_rate", "baseline") == 1.0
     assert kpi(result, "average_inventory_units", "baseline") == pytest.approx(18160 / 44)
 
@@ -41,16 +44,17 @@ def test_constant_demand_with_fixed_lead_time_never_stocks_out_and_holds_the_han
 def test_due_purchase_suggestion_is_placed_on_the_cheapest_supplier_lane():
     """The DC is the seller's own now (10 days of stock at the start, 300 units in flight on the
     30-day purchase lane: 10 production + 20 sea). Network position 100 + 100 + 300 + 40 = 540
-    on the first night, −10 a day. The purchase reorder point is 10 × (30 + 7) = 370: reached on
-    night 16 (540 − 170). Purchases go out weekly (nights −1, 6, 13, 20: the 7-day review
-    period): on night 13 the position is 400, not yet due; on night 20 it is 330, due, bought
-    up to 10 × (37 + 30) = 670: 340 units, landing on day 20 + 30 = 50."""
+    on the first night, −10 a day. Bought units reach the store 1 ship day + 3 days after they
+    land at the DC, so the purchase reorder point is 10 × (30 + 4 + 7) = 410: reached on night 12
+    (540 − 130). Purchases go out weekly (nights −1, 6, 13, 20: the 7-day review period): on
+    night 6 the position is 470, not yet due; on night 13 it is 400, due, bought up to
+    10 × (41 + 30) = 710: 310 units, landing on day 13 + 30 = 43."""
     result = backtest(CONSTANT, days=22, policies=("stockpilot",), dc_unlimited=False,
                       backtest_cfg={"start_cover_days": 10})
     orders = result.results["stockpilot"].orders
     bought = orders[orders["kind"] == "purchase"]
     assert bought[["placed", "origin_id", "destination_id", "mode", "quantity", "arrival"]].values.tolist() == [
-        [20, "SUP", "DC", "sea", 340, 50]]
+        [13, "SUP", "DC", "sea", 310, 43]]
     assert (orders.loc[orders["kind"] == "transfer", "origin_id"] == "DC").all()
     assert kpi(result, "stockout_days", "stockpilot") == 0
 
