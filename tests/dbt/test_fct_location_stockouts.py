@@ -3,6 +3,10 @@ read the orders re-routed away from it as a loss of its demand."""
 
 from datetime import date, timedelta
 
+from orchestration import backtest, replenishment
+
+from .fixture_warehouse import AS_OF
+
 
 def out_days(query, sku, location_id):
     rows = query("SELECT date FROM marts.fct_location_stockouts WHERE sku = ? AND location_id = ? ORDER BY date",
@@ -32,3 +36,19 @@ def test_location_with_sellable_stock_is_not_out_and_a_stale_snapshot_is_unknown
 def test_empty_snapshot_counts_for_at_most_seven_days_after_it(query):
     # STORE-1 reported 0 of SKU-RCV on 11-01 only: out 11-01 … 11-08, unknown from 11-09
     assert out_days(query, "SKU-RCV", "STORE-1") == days("2026-11-01", "2026-11-08")
+
+
+def test_the_plan_reads_the_stockouts_of_its_window_and_the_backtest_all_of_them(query):
+    def read(sql, **days):
+        rows = query(sql.format(as_of=AS_OF, **days))
+        return sorted(r["date"] for r in rows if (r["sku"], r["location_id"]) == ("SKU-OUT", "WH-MAIN"))
+
+    assert read(replenishment.INPUT_QUERIES["location_stockouts"], stock_days=5) == days("2026-11-06", "2026-11-10")
+    assert read(backtest.INPUT_QUERIES["location_stockouts"]) == days("2026-11-02", "2026-11-10")
+
+
+def test_the_plan_reads_the_fulfilment_day_by_day_and_over_the_fallback_window(query):
+    daily = query(replenishment.INPUT_QUERIES["fulfilment"].format(as_of=AS_OF, fulfilment_days=90))
+    total = query(replenishment.INPUT_QUERIES["fulfilment_fallback"].format(as_of=AS_OF, fallback_days=90))
+    assert daily and {"sku", "region", "location_id", "date", "units"} == set(daily[0])
+    assert sum(r["units"] for r in daily) == sum(r["units"] for r in total)
