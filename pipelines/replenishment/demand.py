@@ -106,8 +106,8 @@ def _units(frame: pd.DataFrame | None, skus: pd.Index, regions: pd.Index, locati
 
 
 def _age(dates: pd.Series, as_of: date) -> np.ndarray:
-    """Days before ``as_of`` (0: ``as_of`` itself)."""
-    return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days.to_numpy()
+    """Days before ``as_of`` (0: ``as_of`` itself; −1 for a missing date, which no window holds)."""
+    return (pd.Timestamp(as_of) - pd.to_datetime(dates)).dt.days.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _per_stocked_day(units: np.ndarray, stocked_days: np.ndarray) -> np.ndarray:
