@@ -41,6 +41,7 @@ from pipelines.warehouse import connect, replace_tables, table_exists
 UPSTREAM = {
     "fct_daily_demand": dg.AssetKey(["marts", "fct_daily_demand"]),
     "fct_daily_stock": dg.AssetKey(["marts", "fct_daily_stock"]),
+    "location_stockouts": dg.AssetKey(["marts", "fct_location_stockouts"]),
     "dim_sku": dg.AssetKey(["marts", "dim_sku"]),
     "dim_location": dg.AssetKey(["marts", "dim_location"]),
     "demand_components": dg.AssetKey(["intermediate", "int_demand_components"]),
@@ -60,6 +61,8 @@ INPUT_QUERIES = {
     "locations": "SELECT location_id, location_type, region, capacity_units FROM marts.dim_location",
     "lanes": LANES_QUERY,
     "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date <= DATE '{as_of}'",
+    "location_stockouts": "SELECT date, sku, location_id FROM marts.fct_location_stockouts "
+                          "WHERE date <= DATE '{as_of}'",
     "promotions": "SELECT channel, sku, start_date, end_date, discount_pct FROM staging.stg_raw__promotions",
     # spans of consecutive days the snapshots describe, as the forecast reads them
     "stock_reported": "SELECT sku, min(date) AS first_date, max(date) AS last_date FROM ("
@@ -329,10 +332,11 @@ def publish_policy_backtest(work_dir: str):
                                   dagster_type=dg.Nothing, description=STATUS_DESCRIPTION, tags=REPORT_ONLY),
     },
 )
-def policy_backtest(fct_daily_demand, fct_daily_stock, dim_sku, dim_location, demand_components, lanes,
-                    lane_lead_times, promotions):
+def policy_backtest(fct_daily_demand, fct_daily_stock, location_stockouts, dim_sku, dim_location,
+                    demand_components, lanes, lane_lead_times, promotions):
     work_dir = prepare_backtest_inputs(
-        fct_daily_demand=fct_daily_demand, fct_daily_stock=fct_daily_stock, dim_sku=dim_sku,
+        fct_daily_demand=fct_daily_demand, fct_daily_stock=fct_daily_stock,
+        location_stockouts=location_stockouts, dim_sku=dim_sku,
         dim_location=dim_location, demand_components=demand_components, lanes=lanes,
         lane_lead_times=lane_lead_times, promotions=promotions)
     written = write_policy_backtest(simulate_policies(work_dir))

@@ -22,6 +22,7 @@ UPSTREAM = (
     dg.AssetKey(["marts", "fct_daily_demand"]),
     dg.AssetKey(["intermediate", "int_demand_components"]),
     dg.AssetKey(["marts", "fct_daily_stock"]),
+    dg.AssetKey(["marts", "fct_location_stockouts"]),
     dg.AssetKey(["staging", "stg_raw__lanes"]),
     dg.AssetKey(["marts", "lane_lead_times"]),
     dg.AssetKey(["staging", "stg_raw__promotions"]),
@@ -32,8 +33,8 @@ LANES_QUERY = ("SELECT l.origin_id, l.destination_id, l.mode, t.transit_days, t.
                "l.lane_status, l.order_cost, l.co2e_kg_per_unit, t.n_received "
                "FROM staging.stg_raw__lanes AS l JOIN marts.lane_lead_times AS t "
                "USING (origin_id, destination_id, mode)")
-#: Name → SQL; {as_of}, {abc_days}, {fulfilment_days}, {error_days}, {history_days} and {sensing_days} are
-#: filled in from the run and config.
+#: Name → SQL; {as_of}, {abc_days}, {fulfilment_days}, {fallback_days}, {stock_days}, {error_days},
+#: {history_days} and {sensing_days} are filled in from the run and config.
 INPUT_QUERIES = {
     "forecast": "SELECT sku, level, level_value, date, p10, p50, p90 FROM marts.demand_forecast "
                 "WHERE level IN ('total', 'region')",
@@ -47,9 +48,17 @@ INPUT_QUERIES = {
             "FROM marts.dim_sku",
     "revenue": "SELECT sku, sum(revenue) AS revenue FROM marts.fct_daily_demand "
                "WHERE date > DATE '{as_of}' - {abc_days} GROUP BY sku",
-    "fulfilment": "SELECT sku, region, location_id, sum(units) AS units FROM intermediate.int_demand_components "
-                  "WHERE order_date > DATE '{as_of}' - {fulfilment_days} AND location_id IS NOT NULL "
-                  "GROUP BY sku, region, location_id",
+    # day by day, with the days each location had no stock: the share of a location is measured on
+    # the days it could serve (pipelines.replenishment.demand)
+    "fulfilment": "SELECT sku, region, location_id, order_date AS date, sum(units) AS units "
+                  "FROM intermediate.int_demand_components WHERE order_date > DATE '{as_of}' - {fulfilment_days} "
+                  "AND order_date <= DATE '{as_of}' AND location_id IS NOT NULL GROUP BY ALL",
+    "fulfilment_fallback": "SELECT sku, region, location_id, sum(units) AS units "
+                           "FROM intermediate.int_demand_components WHERE order_date > DATE '{as_of}' - "
+                           "{fallback_days} AND order_date <= DATE '{as_of}' AND location_id IS NOT NULL "
+                           "GROUP BY ALL",
+    "location_stockouts": "SELECT date, sku, location_id FROM marts.fct_location_stockouts "
+                          "WHERE date > DATE '{as_of}' - {stock_days} AND date <= DATE '{as_of}'",
     "history": "SELECT sku, location_id, order_date AS date, sum(units) AS units FROM intermediate.int_demand_components "
                "WHERE order_date > DATE '{as_of}' - {history_days} AND order_date <= DATE '{as_of}' GROUP BY ALL",
     "stockouts": "SELECT date, sku FROM marts.fct_daily_stock WHERE is_stockout AND date > DATE '{as_of}' - "
@@ -80,11 +89,13 @@ LAYOUT = {"replenishment_targets": list(TARGETS), "transfer_orders": list(TRANSF
 
 
 def read_inputs(con, abc_days: int, fulfilment_days: int, error_days: int = 365,
-                sensing_days: int = 7, history_days: int = 365) -> ReplenishmentInputs:
+                sensing_days: int = 7, history_days: int = 365, fallback_days: int = 365) -> ReplenishmentInputs:
     as_of = con.execute("SELECT as_of FROM intermediate.int_as_of").fetchone()[0]
     frames = {name: con.execute(sql.format(as_of=as_of.isoformat(), abc_days=int(abc_days),
                                            fulfilment_days=int(fulfilment_days), error_days=int(error_days),
-                                           sensing_days=int(sensing_days), history_days=int(history_days))).df()
+                                           sensing_days=int(sensing_days), history_days=int(history_days),
+                                           fallback_days=int(fallback_days),
+                                           stock_days=max(int(fulfilment_days), int(fallback_days)))).df()
               for name, sql in INPUT_QUERIES.items()}
     return ReplenishmentInputs(as_of=as_of, **frames)
 
@@ -135,7 +146,7 @@ def replenishment_plan(context: dg.AssetExecutionContext, stockpilot: Stockpilot
     cfg = load_config().replenishment
     with stockpilot.connect(read_only=True) as con:
         inputs = read_inputs(con, cfg.abc_lookback_days, cfg.fulfilment_lookback_days, cfg.error_lookback_days,
-                             cfg.sensing_days, cfg.history_days)
+                             cfg.sensing_days, cfg.history_days, cfg.fulfilment_fallback_days)
         fingerprint = inputs_fingerprint(inputs, {**cfg.model_dump(), "layout": LAYOUT})
         stored = unchanged(con, STEP, fingerprint, list(DESCRIPTIONS))
         if stored is not None:

@@ -136,6 +136,7 @@ class ReplenishmentConfig(BaseModel):
     transfer_ship_days: int = Field(1, ge=0)
     lane_delay_tolerance_days: int = Field(5, ge=0)
     fulfilment_lookback_days: int = Field(90, ge=7)
+    fulfilment_fallback_days: int = Field(365, ge=7)
     error_lookback_days: int = Field(365, ge=0)
     error_forecast_days: int = Field(28, ge=1)
     sensing_days: int = Field(7, ge=0, le=90)
@@ -147,6 +148,12 @@ class ReplenishmentConfig(BaseModel):
     lead_time_prior_shipments: float = Field(5.0, ge=0.0)
     lead_time_outlier_ratio: float = Field(3.0, gt=1.0)
     co2e_kg_per_unit: Co2eFactors = Co2eFactors()
+
+    @property
+    def location_stock_days(self) -> int:
+        """Days of each location's stockouts the plan reads: the fulfilment look-back and the
+        longer one for a location out of stock the whole look-back (pipelines.replenishment.demand)."""
+        return max(self.fulfilment_lookback_days, self.fulfilment_fallback_days)
 
     @property
     def history_days(self) -> int:

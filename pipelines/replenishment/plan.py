@@ -45,12 +45,20 @@ class ReplenishmentInputs:
     skus: pd.DataFrame  # marts.dim_sku: sku, unit_cost, case_pack, moq, supplier_id,
     #                     production_lead_time_days, sku_status
     revenue: pd.DataFrame  # sku, revenue over replenishment.abc_lookback_days
-    fulfilment: pd.DataFrame  # sku, region, location_id, units over replenishment.fulfilment_lookback_days
+    # sku, region, location_id, units over replenishment.fulfilment_lookback_days: one row per day (column
+    # date) to leave out the days another location was out of stock (demand)
+    fulfilment: pd.DataFrame
     # daily units each location shipped (location_id empty: not known) over replenishment.error_lookback_days
     # and the days a SKU had no stock anywhere: the safety stock's measured error (safety_stock)
     history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["sku", "location_id", "date", "units"]))
     stockouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "sku"]))
+    # marts.fct_location_stockouts (date, sku, location_id) over replenishment.location_stock_days, and the
+    # units (sku, region, location_id, units) over replenishment.fulfilment_fallback_days: the demand split
+    # is measured on the days a location could serve (demand); absent, every day counts as in stock
+    location_stockouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["date", "sku", "location_id"]))
+    fulfilment_fallback: pd.DataFrame | None = None
     # promotions (sku, start_date, end_date): their days are left out of demand sensing (sensing)
     promotions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "start_date", "end_date"]))
 
@@ -78,6 +86,7 @@ NUMBERS = {
     "skus": ("unit_cost", "case_pack", "moq", "production_lead_time_days"),
     "revenue": ("revenue",),
     "fulfilment": ("units",),
+    "fulfilment_fallback": ("units",),
     "history": ("units",),
 }
 
@@ -85,7 +94,11 @@ NUMBERS = {
 def _typed(inputs: ReplenishmentInputs) -> ReplenishmentInputs:
     frames = {}
     for name, columns in NUMBERS.items():
-        frame = getattr(inputs, name).copy()
+        frame = getattr(inputs, name)
+        if frame is None:
+            frames[name] = None
+            continue
+        frame = frame.copy()
         for col in columns:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         frames[name] = frame
@@ -94,14 +107,16 @@ def _typed(inputs: ReplenishmentInputs) -> ReplenishmentInputs:
     for col in ("order_cost", "co2e_kg_per_unit", "transit_days_std"):
         frames["lanes"][col] = frames["lanes"][col].fillna(0.0)
     return ReplenishmentInputs(as_of=inputs.as_of, stockouts=inputs.stockouts, promotions=inputs.promotions,
-                               **frames)
+                               location_stockouts=inputs.location_stockouts, **frames)
 
 
 def plan_replenishment(inputs: ReplenishmentInputs, cfg: ReplenishmentConfig) -> ReplenishmentPlan:
     """Thresholds, tonight's transfers, regional placement and purchase suggestions."""
     inputs = _typed(inputs)
     as_of = inputs.as_of
-    cube = build_demand_cube(inputs.forecast, inputs.fulfilment, inputs.locations, as_of)
+    cube = build_demand_cube(inputs.forecast, inputs.fulfilment, inputs.locations, as_of,
+                             lookback_days=cfg.fulfilment_lookback_days, stockouts=inputs.location_stockouts,
+                             fallback=inputs.fulfilment_fallback, fallback_days=cfg.fulfilment_fallback_days)
     cube, sensed = sense_recent_demand(cube, inputs.history, inputs.promotions, cfg.sensing_days,
                                        cfg.sensing_quantile)
     sku_axis = cube.skus.union(pd.Index(inputs.skus["sku"]))

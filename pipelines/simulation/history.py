@@ -53,6 +53,8 @@ class BacktestInputs:
     #                      origin_id, destination_id, mode, transit_days, transit_days_std,
     #                      cost_per_unit, lane_status, order_cost, co2e_kg_per_unit
     stockouts: pd.DataFrame = field(default_factory=lambda: _empty("date", "sku"))  # days without stock anywhere
+    # marts.fct_location_stockouts: date, sku, location_id (the days a location started without sellable stock)
+    location_stockouts: pd.DataFrame = field(default_factory=lambda: _empty("date", "sku", "location_id"))
     promotions: pd.DataFrame = field(default_factory=lambda: _empty(
         "channel", "sku", "start_date", "end_date", "discount_pct"))
     stock_reported: pd.DataFrame | None = None  # sku, first_date, last_date (forecast: suspected stockouts)
@@ -62,7 +64,8 @@ class BacktestInputs:
 
 
 #: The frames of ``BacktestInputs`` keyed by SKU, which a sample keeps to its SKUs.
-SKU_FRAMES = ("demand", "location_demand", "skus", "stockouts", "promotions", "stock_reported")
+SKU_FRAMES = ("demand", "location_demand", "skus", "stockouts", "location_stockouts", "promotions",
+              "stock_reported")
 
 
 def sample_skus(inputs: BacktestInputs, max_skus: int) -> tuple[BacktestInputs, int]:

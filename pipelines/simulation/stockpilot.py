@@ -11,7 +11,10 @@ simulated stock:
   simulated stock, so ``ForecastSchedule`` computes them ahead, in parallel processes.
 - **Plan**: ``plan_replenishment`` with the simulated positions (on hand, backorders as
   reserved, inbound), every order line still travelling as a shipment in transit, revenue and
-  fulfilment shares over the look-backs ending that night, and the recorded demand (and stockout
+  fulfilment over the look-backs ending that night with the recorded days each location had no
+  stock (``marts.fct_location_stockouts``: they go with the recorded sales the plan splits the
+  forecast by — simulated stockouts would divide real sales by days the real location did have
+  stock), and the recorded demand (and stockout
   days) of ``replenishment.error_lookback_days`` up to the night, on which the plan measures the
   forecast error over lead time + review for its safety stock and senses recent sales that
   outran a forecast (``replenishment.sensing``; the planned promotions' days left out).
@@ -196,7 +199,10 @@ class StockpilotPolicy:
         self.revenue = _Lookback(inputs.demand.assign(revenue=pd.to_numeric(
             inputs.demand.get("revenue", 0.0), errors="coerce").fillna(0.0)), ["sku"], "revenue")
         located = inputs.location_demand[inputs.location_demand["location_id"].notna()]
-        self.fulfilment = _Lookback(located, ["sku", "region", "location_id"], "units")
+        self.fulfilment = _Span(located[["sku", "region", "location_id", "date", "units"]])
+        self.fulfilment_fallback = _Lookback(located, ["sku", "region", "location_id"], "units")
+        # recorded, as the fulfilment is: the plan measures recorded sales on the days they could happen
+        self.location_stockouts = _Span(inputs.location_stockouts[["date", "sku", "location_id"]])
         self.history = _Span(inputs.location_demand[["sku", "location_id", "date", "units"]])
         self.stockouts = _Span(inputs.stockouts[["date", "sku"]])
         _, supplier_lanes = lane_rules.split_lanes(network.lanes, network.location_table)
@@ -228,6 +234,8 @@ class StockpilotPolicy:
             lanes=self.inputs.lanes, skus=self.skus,
             revenue=self.revenue.over(night, self.cfg.abc_lookback_days),
             fulfilment=self.fulfilment.over(night, self.cfg.fulfilment_lookback_days),
+            fulfilment_fallback=self.fulfilment_fallback.over(night, self.cfg.fulfilment_fallback_days),
+            location_stockouts=self.location_stockouts.over(night, self.cfg.location_stock_days),
             history=self.history.over(night, self.cfg.history_days),
             stockouts=self.stockouts.over(night, self.cfg.error_lookback_days),
             promotions=self.inputs.promotions[["sku", "start_date", "end_date"]])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import dagster as dg
 
+from orchestration import backtest, replenishment
 from orchestration.automation import landing_sensor, new_files
 from orchestration.definitions import build_definitions
 from orchestration.resources import StockpilotResource
@@ -63,13 +66,20 @@ def test_new_files_lists_added_and_changed_files_only():
     assert new_files(previous, current) == ["orders/b.csv", "orders/c.csv"]
 
 
+def _tables_read(queries: dict[str, str]) -> set[str]:
+    """schema/table of every table the queries read."""
+    return {name.replace(".", "/") for sql in queries.values()
+            for name in re.findall(r"\b(?:FROM|JOIN)\s+(\w+\.\w+)", sql)}
+
+
 def test_replenishment_tables_depend_on_the_forecast_the_stock_picture_and_the_lanes(tmp_path):
     graph = _defs(tmp_path).resolve_asset_graph()
     for table in ("replenishment_targets", "transfer_orders", "regional_placement", "purchase_suggestions"):
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/demand_forecast", "marts/inventory_position", "marts/in_transit", "marts/dim_sku",
                 "marts/dim_location", "intermediate/int_demand_components", "marts/fct_daily_stock",
-                "staging/stg_raw__lanes", "marts/lane_lead_times"} <= parents, table
+                "marts/fct_location_stockouts", "staging/stg_raw__lanes", "marts/lane_lead_times"} <= parents, table
+        assert _tables_read(replenishment.INPUT_QUERIES) <= parents, table
 
 
 def test_landing_refresh_rebuilds_channel_allocation_without_the_forecast(tmp_path):
@@ -92,7 +102,8 @@ def test_policy_backtest_reads_the_demand_the_catalogue_and_the_network(tmp_path
         parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["marts", table])).parent_keys}
         assert {"marts/fct_daily_demand", "marts/dim_sku", "marts/dim_location",
                 "intermediate/int_demand_components", "staging/stg_raw__lanes",
-                "marts/lane_lead_times"} <= parents, table
+                "marts/lane_lead_times", "marts/fct_location_stockouts"} <= parents, table
+        assert _tables_read(backtest.INPUT_QUERIES) <= parents, table
 
 
 def test_no_planning_asset_waits_for_a_report_only_one(tmp_path):

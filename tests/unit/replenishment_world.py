@@ -130,7 +130,7 @@ def fulfilment(sku_names, regions=("east", "west", "central")) -> pd.DataFrame:
 
 def plan(demand: dict, stock: dict, sku_rows: list[dict], *, band: float = 0.0, lane_table=None,
          transit=None, capacity=None, revenue=None, fulfil=None, cfg=None, as_of: date = AS_OF,
-         history=None, stockouts=None) -> ReplenishmentPlan:
+         history=None, stockouts=None, location_stockouts=None, fulfil_before=None) -> ReplenishmentPlan:
     """Run ``plan_replenishment`` on the world with these changes."""
     sku_frame = skus(*sku_rows)
     inputs = ReplenishmentInputs(
@@ -144,6 +144,10 @@ def plan(demand: dict, stock: dict, sku_rows: list[dict], *, band: float = 0.0, 
         inputs.history = history
     if stockouts is not None:
         inputs.stockouts = stockouts
+    if location_stockouts is not None:
+        inputs.location_stockouts = location_stockouts
+    if fulfil_before is not None:
+        inputs.fulfilment_fallback = fulfil_before
     return plan_replenishment(inputs, cfg or config())
 
 

@@ -90,3 +90,32 @@ def test_stockpilot_uses_the_simulated_store_stock():
     orders = result.results["stockpilot"].orders
     assert 10 in orders["placed"].tolist()
     assert store_series(result, "on_hand", "stockpilot")[10] == 0
+
+
+def test_backtest_plan_measures_the_recorded_sales_on_the_recorded_days_each_location_had_stock():
+    """The plan of a night sees the recorded stockouts of its look-backs up to that night: they go
+    with the recorded sales the plan splits the forecast by, not with the simulated stock."""
+    import numpy as np
+
+    from pipelines.config import ForecastConfig, ReplenishmentConfig
+    from pipelines.simulation.engine import OPEN_ORDER_COLUMNS
+    from pipelines.simulation.history import Window
+    from pipelines.simulation.network import SimulationState, build_network
+    from pipelines.simulation.stockpilot import StockpilotPolicy
+
+    world = inputs([1.0] * 400)
+    ago = [0, 364, 365, -1]  # days before AS_OF; −1 is the day after the night
+    world.location_stockouts = pd.DataFrame({
+        "date": [pd.Timestamp(AS_OF) - pd.Timedelta(days=d) for d in ago], "sku": "A", "location_id": "STORE"})
+    cfg = ReplenishmentConfig()  # look-back 90 days, fallback 365
+    network = build_network(world.skus, world.locations, world.lanes, cfg, ("DC",))
+    schedule = ForecastSchedule(world, Window(end=AS_OF, days=10), ForecastConfig(), refit_every_days=7)
+    schedule.fits[6] = pd.DataFrame(columns=["sku", "level", "level_value", "date", "p10", "p50", "p90"])
+    zeros = np.zeros(network.shape)
+    state = SimulationState(network=network, night=9, date=AS_OF, on_hand=zeros, backlog=zeros, inbound=zeros,
+                            open_orders=pd.DataFrame({c: pd.Series(dtype=np.int64) for c in OPEN_ORDER_COLUMNS}))
+    seen = StockpilotPolicy(network, world, schedule, cfg).plan_inputs(state)
+    assert sorted(pd.to_datetime(seen.location_stockouts["date"])) == [
+        pd.Timestamp(AS_OF) - pd.Timedelta(days=364), pd.Timestamp(AS_OF)]
+    assert len(seen.fulfilment) == 90 and seen.fulfilment["units"].sum() == 90  # one row a day, 1 unit each
+    assert seen.fulfilment_fallback["units"].tolist() == [365.0]
