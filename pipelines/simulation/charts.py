@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 
 from pipelines.reporting.charts import png_bytes  # noqa: E402
 from pipelines.simulation.kpis import kpi_comparison  # noqa: E402
-from pipelines.simulation.losses import CAUSES, loss_summary  # noqa: E402
+from pipelines.simulation.losses import loss_summary  # noqa: E402
 from pipelines.simulation.status import FAILED  # noqa: E402
 
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452", "perfect_foresight": "#8c8c8c"}
@@ -113,10 +113,11 @@ def _losses_html(losses: pd.DataFrame | None) -> str:
     policies = [p for p in ("stockpilot", "baseline", "perfect_foresight") if p in wide.columns]
     policies += [p for p in wide.columns if p not in policies]
     wide = wide[policies].sort_values(policies[0], ascending=False)
+    meaning = summary.drop_duplicates("cause").set_index("cause")["meaning"]
     head = "".join(f'<th class="num">{html.escape(LABELS.get(p, p))}</th>' for p in policies)
     rows = "".join(
         f"<tr><td>{html.escape(cause)}</td>" + "".join(f'<td class="num">{_cell(float(r[p]))}</td>' for p in policies)
-        + f"<td>{html.escape(CAUSES.get(cause, ''))}</td></tr>"
+        + f"<td>{html.escape(str(meaning.get(cause, '')))}</td></tr>"
         for cause, r in wide.iterrows())
     first = losses.groupby("policy").apply(
         lambda g: g.loc[g["in_first_lead_time"].astype(bool), "lost_units"].sum(), include_groups=False)

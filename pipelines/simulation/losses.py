@@ -15,6 +15,8 @@ night in the review window (t − L − R, t − L]. The first cause that holds,
    transit draw was longer than the lane's mean.
 3. ``upstream_empty``: supplied by transfer, and the source held fewer units than the day lost
    at the end of every night of the review window: it had nothing (or too little) to send.
+   ``upstream_cause`` then says why the source was empty on the night it had to send (t − L):
+   the rules 1, 2 and 4–6 on the source's own orders (its purchases), with its own L and R.
 4. ``ordered_too_little``: an order placed in the review window landed by day t, yet the shelf
    ran out: the policy's estimate of demand (forecast, or the rule's sales average) was below
    what came.
@@ -36,8 +38,8 @@ import pandas as pd
 from pipelines.simulation.engine import SimulationResult
 from pipelines.simulation.network import purchase_cadence
 
-LOSS_COLUMNS = ["policy", "sku", "location_id", "date", "lost_units", "cause", "in_first_lead_time",
-                "lead_time_days", "source_id"]
+LOSS_COLUMNS = ["policy", "sku", "location_id", "date", "lost_units", "cause", "upstream_cause",
+                "in_first_lead_time", "lead_time_days", "source_id"]
 #: cause → what it means, in the order the rule tests them.
 CAUSES = {
     "start_up": "before anything the policy bought could reach the shelf (starting stock only)",
@@ -48,6 +50,8 @@ CAUSES = {
     "not_ordered": "no order: the position was at or above the reorder point",
 }
 SUMMARY_COLUMNS = ["policy", "cause", "lost_units", "share_of_lost", "sku_location_days", "meaning"]
+#: A cause with the source's own cause behind it reads "upstream_empty ← ordered_late".
+UPSTREAM_ARROW = " ← "
 
 
 def _lead_times(result: SimulationResult, transfer_ship_days: int, purchase_review_days: float
@@ -81,6 +85,34 @@ def _lead_times(result: SimulationResult, transfer_ship_days: int, purchase_revi
     return lead, review, echelon, source
 
 
+def _order_flags(frame: pd.DataFrame, orders: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per row of ``frame`` (id = position, t, s, loc, lead, review): whether an order to (s, loc)
+    placed in time landed after day t (``late_transit``), one of the review window landed by day t
+    (``in_time``), one placed after the window and before day t (``after``)."""
+    flags = {name: np.zeros(len(frame), dtype=bool) for name in ("late_transit", "in_time", "after")}
+    if not len(orders) or not len(frame):
+        return flags
+    lines = orders[["sku_idx", "dest_idx", "placed", "arrival"]].rename(columns={"sku_idx": "s", "dest_idx": "loc"})
+    pairs = frame[["id", "t", "s", "loc", "lead", "review"]].merge(lines, on=["s", "loc"])
+    due_by = pairs["placed"] + pairs["lead"]
+    window_start = pairs["t"] - pairs["lead"] - pairs["review"]
+    in_window = (pairs["placed"] > window_start) & (due_by <= pairs["t"])
+    hits = {
+        "late_transit": pairs["id"][(due_by <= pairs["t"]) & (pairs["arrival"] > pairs["t"])
+                                    & (pairs["placed"] > window_start - pairs["lead"])],
+        "in_time": pairs["id"][in_window & (pairs["arrival"] <= pairs["t"])],
+        "after": pairs["id"][(due_by > pairs["t"]) & (pairs["placed"] < pairs["t"])],
+    }
+    for name, ids in hits.items():
+        flags[name][ids.unique()] = True
+    return flags
+
+
+def _own_cause(flags: dict[str, np.ndarray], start_up: np.ndarray) -> np.ndarray:
+    return np.select([start_up, flags["late_transit"], flags["in_time"], flags["after"]],
+                     ["start_up", "lead_time_longer", "ordered_too_little", "ordered_late"], "not_ordered")
+
+
 def loss_causes(result: SimulationResult, transfer_ship_days: int, purchase_review_days: float) -> pd.DataFrame:
     """LOSS_COLUMNS rows of one simulation (rules in the module docstring)."""
     net = result.network
@@ -94,25 +126,7 @@ def loss_causes(result: SimulationResult, transfer_ship_days: int, purchase_revi
                            "source": source[loc]})
     losses["id"] = np.arange(len(losses))
     lost_by = losses["t"] - losses["lead"]  # the last night whose order was expected by day t
-
-    orders = result.orders
-    cause = np.full(len(losses), "not_ordered", dtype=object)
-    flags = {name: np.zeros(len(losses), dtype=bool) for name in ("late_transit", "in_time", "after")}
-    if len(orders):
-        lines = orders[["sku_idx", "dest_idx", "placed", "arrival"]].rename(
-            columns={"sku_idx": "s", "dest_idx": "loc"})
-        pairs = losses[["id", "t", "s", "loc", "lead", "review"]].merge(lines, on=["s", "loc"])
-        due_by = pairs["placed"] + pairs["lead"]
-        window_start = pairs["t"] - pairs["lead"] - pairs["review"]
-        in_window = (pairs["placed"] > window_start) & (due_by <= pairs["t"])
-        hits = {
-            "late_transit": pairs["id"][(due_by <= pairs["t"]) & (pairs["arrival"] > pairs["t"])
-                                        & (pairs["placed"] > window_start - pairs["lead"])],
-            "in_time": pairs["id"][in_window & (pairs["arrival"] <= pairs["t"])],
-            "after": pairs["id"][(due_by > pairs["t"]) & (pairs["placed"] < pairs["t"])],
-        }
-        for name, ids in hits.items():
-            flags[name][ids.unique()] = True
+    flags = _order_flags(losses, result.orders)
 
     # the source's stock at the end of each night of the review window
     empty = np.zeros(len(losses), dtype=bool)
@@ -137,10 +151,20 @@ def loss_causes(result: SimulationResult, transfer_ship_days: int, purchase_revi
         [start_up, flags["late_transit"], empty, flags["in_time"], flags["after"]],
         ["start_up", "lead_time_longer", "upstream_empty", "ordered_too_little", "ordered_late"],
         "not_ordered")
+    # why the source was empty: the same rules on its own orders, for the day it had to send
+    upstream = np.full(len(losses), None, dtype=object)
+    dry = np.flatnonzero(cause == "upstream_empty")
+    if len(dry):
+        at = losses.iloc[dry]
+        src = at["source"].to_numpy()
+        frame = pd.DataFrame({"id": np.arange(len(dry)), "t": lost_by.to_numpy()[dry], "s": at["s"].to_numpy(),
+                              "loc": src, "lead": lead[at["s"].to_numpy(), src],
+                              "review": review[at["s"].to_numpy(), src]})
+        upstream[dry] = _own_cause(_order_flags(frame, result.orders), (frame["t"] < frame["lead"]).to_numpy())
     out = pd.DataFrame({
         "policy": result.policy, "sku": net.skus[losses["s"]], "location_id": net.locations[losses["loc"]],
         "date": result.dates[losses["t"].to_numpy()].date, "lost_units": losses["lost"].round(3), "cause": cause,
-        "in_first_lead_time": start_up, "lead_time_days": losses["lead"],
+        "upstream_cause": upstream, "in_first_lead_time": start_up, "lead_time_days": losses["lead"],
         "source_id": np.where(fed, net.locations[np.maximum(losses["source"], 0)], None)})
     return out[LOSS_COLUMNS].sort_values(["policy", "date", "sku", "location_id"]).reset_index(drop=True)
 
@@ -149,9 +173,14 @@ def loss_summary(losses: pd.DataFrame) -> pd.DataFrame:
     """Lost units by policy and cause, the largest first: SUMMARY_COLUMNS."""
     if losses is None or losses.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    losses = losses.assign(cause=np.where(losses["upstream_cause"].notna(),
+                                          losses["cause"] + UPSTREAM_ARROW + losses["upstream_cause"].astype(str),
+                                          losses["cause"])) if "upstream_cause" in losses else losses
     out = losses.groupby(["policy", "cause"], as_index=False).agg(
         lost_units=("lost_units", "sum"), sku_location_days=("lost_units", "size"))
     out["share_of_lost"] = out["lost_units"] / out.groupby("policy")["lost_units"].transform("sum")
-    out["meaning"] = out["cause"].map(CAUSES)
+    own = out["cause"].str.split(UPSTREAM_ARROW, regex=False)
+    out["meaning"] = [CAUSES.get(parts[0], "") + (f"; at the source: {CAUSES.get(parts[1], parts[1])}"
+                                                   if len(parts) > 1 else "") for parts in own]
     out = out.sort_values(["policy", "lost_units"], ascending=[True, False], kind="stable")
     return out[SUMMARY_COLUMNS].reset_index(drop=True)

@@ -39,16 +39,19 @@ def test_spike_before_any_order_can_land_is_start_up_and_the_rule_s_late_reorder
 def test_an_empty_dc_is_upstream_empty_and_a_late_transit_draw_is_lead_time_longer():
     """Two echelons (DC limited, supplier 10 + 20 days), DC → STORE 3 ± 1 days, Poisson demand:
     the fixed 30/60 rule buys too late for a 30-day purchase, so the DC runs dry and every unit the
-    store loses after the first lead time is upstream empty; the ceiling loses only where a
-    transit draw landed after the day it was ordered for."""
+    store loses after the first lead time is upstream empty — because the DC's own purchase was
+    placed after the last night that could land in time; the ceiling loses only where a transit
+    draw landed after the day it was ordered for."""
     demand = np.random.default_rng(1).poisson(10, 200).astype(float).tolist()
     result = backtest(HISTORY_BEFORE + demand, days=200, std=1.0, dc_unlimited=False,
                       policies=("baseline", "perfect_foresight"))
     rule = result.losses[result.losses["policy"] == "baseline"]
     assert len(rule) and set(rule["cause"]) == {"upstream_empty"}
+    assert set(rule["upstream_cause"]) == {"ordered_late"}
+    assert loss_summary(result.losses)["cause"].tolist() == ["upstream_empty ← ordered_late", "lead_time_longer"]
     assert rule["lost_units"].sum() == result.results["baseline"].missed.sum()
     ceiling = result.losses[result.losses["policy"] == "perfect_foresight"]
-    assert set(ceiling["cause"]) == {"lead_time_longer"}
+    assert set(ceiling["cause"]) == {"lead_time_longer"} and ceiling["upstream_cause"].isna().all()
 
 
 def test_a_policy_that_never_orders_loses_units_to_not_ordered():
