@@ -30,7 +30,7 @@ from pipelines.simulation.history import (
 )
 from pipelines.simulation.kpis import daily_rows, kpi_comparison, kpi_rows
 from pipelines.simulation.lead_times import LeadTimes
-from pipelines.simulation.losses import LOSS_COLUMNS, loss_causes, loss_summary
+from pipelines.simulation.losses import LOSS_COLUMNS, first_lead_time, loss_causes, loss_summary
 from pipelines.simulation.network import Network, build_network, purchase_cadence
 from pipelines.simulation.stockpilot import ForecastSchedule, StockpilotPolicy
 
@@ -135,7 +135,9 @@ def run_backtest(inputs: BacktestInputs, backtest: BacktestConfig, forecast: For
                                  if progress else None)
         seconds[f"{name}_simulation"] = time.perf_counter() - started
     ordered = [results[p] for p in policies if p in results]
-    kpis = kpi_rows(ordered, backtest)
+    first = first_lead_time(ordered[0], replenishment.transfer_ship_days, replenishment.purchase_review_days) \
+        if ordered else None
+    kpis = kpi_rows(ordered, backtest, first)
     daily = pd.concat([daily_rows(r) for r in ordered], ignore_index=True)
     losses = pd.concat([loss_causes(r, replenishment.transfer_ship_days, replenishment.purchase_review_days)
                         for r in ordered], ignore_index=True)

@@ -20,9 +20,9 @@ from pipelines.simulation.status import FAILED  # noqa: E402
 COLOURS = {"stockpilot": "#4c72b0", "baseline": "#dd8452", "perfect_foresight": "#8c8c8c"}
 LABELS = {"stockpilot": "Stockpilot", "baseline": "spreadsheet rule", "perfect_foresight": "perfect foresight"}
 #: KPIs the report shows, in this order (every KPI is in the table marts.policy_backtest).
-REPORT_KPIS = ("fill_rate", "cycle_service_level", "stockout_days", "stockout_rate", "average_inventory_units",
-               "average_inventory_value", "turns", "holding_cost", "ordering_cost", "transport_cost", "total_cost",
-               "co2e_kg")
+REPORT_KPIS = ("fill_rate", "fill_rate_after_start_up", "units_missed_start_up", "cycle_service_level",
+               "stockout_days", "stockout_rate", "average_inventory_units", "average_inventory_value", "turns",
+               "holding_cost", "ordering_cost", "transport_cost", "total_cost", "co2e_kg")
 
 
 def backtest_chart(daily: pd.DataFrame) -> bytes:

@@ -5,6 +5,10 @@ Definitions, over the window's N days (inventory over the seller's stock locatio
 ones are left out; demand wherever it was served):
 
 - fill_rate = 1 − units missed / units demanded: the share of demand served on the day it came.
+- units_missed_start_up: the units missed in each SKU × location's first lead time (before
+  anything a policy buys can reach it: ``losses.first_lead_time``), which only the starting
+  stock decides; fill_rate_after_start_up = the fill rate of the demand after it (NaN when the
+  window is shorter than every first lead time).
 - stockout_days: SKU × location days on which some demand went unserved; stockout_rate = those
   days / SKU × location days with demand.
 - cycle_service_level: a SKU × location's replenishment cycles run from one receipt to the next
@@ -30,6 +34,7 @@ from pipelines.simulation.engine import SimulationResult
 #: kpi → unit, in the order of the table.
 KPI_UNITS = {
     "fill_rate": "share",
+    "fill_rate_after_start_up": "share",
     "cycle_service_level": "share",
     "stockout_days": "SKU-location days",
     "stockout_rate": "share",
@@ -45,6 +50,7 @@ KPI_UNITS = {
     "units_demanded": "units",
     "units_served": "units",
     "units_missed": "units",
+    "units_missed_start_up": "units",
     "orders_placed": "order lines",
     "units_ordered": "units",
     "average_in_transit_units": "units",
@@ -71,8 +77,11 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else float("nan")
 
 
-def policy_kpis(result: SimulationResult, cfg: BacktestConfig) -> dict[str, float]:
-    """The KPIs of one simulation (definitions in the module docstring), by name."""
+def policy_kpis(result: SimulationResult, cfg: BacktestConfig, first_lead: np.ndarray | None = None
+                ) -> dict[str, float]:
+    """The KPIs of one simulation (definitions in the module docstring), by name. ``first_lead``:
+    (sku, location) days of each first lead time (``losses.first_lead_time``; None: no start-up
+    split, the start-up KPIs are NaN)."""
     net = result.network
     days = len(result.dates)
     own = ~net.unlimited
@@ -92,8 +101,15 @@ def policy_kpis(result: SimulationResult, cfg: BacktestConfig) -> dict[str, floa
     transport = float(orders["transport_cost"].sum()) if len(orders) else 0.0
     stockout_days = int((result.missed > 1e-9).sum())
     demand_days = int((result.demanded > 0).sum())
+    start_missed = after_fill = float("nan")
+    if first_lead is not None:
+        early = np.arange(days)[:, None, None] < np.asarray(first_lead)[None, :, :]
+        start_missed = float(result.missed[early].sum())
+        after = float(result.demanded[~early].sum())
+        after_fill = 1.0 - (missed - start_missed) / after if after > 0 else float("nan")
     return {
         "fill_rate": 1.0 - missed / demanded if demanded > 0 else float("nan"),
+        "fill_rate_after_start_up": after_fill,
         "cycle_service_level": cycle_service_level(result.received, result.demanded, result.missed),
         "stockout_days": float(stockout_days),
         "stockout_rate": _ratio(stockout_days, demand_days),
@@ -109,17 +125,19 @@ def policy_kpis(result: SimulationResult, cfg: BacktestConfig) -> dict[str, floa
         "units_demanded": demanded,
         "units_served": served,
         "units_missed": missed,
+        "units_missed_start_up": start_missed,
         "orders_placed": float(len(orders)),
         "units_ordered": float(orders["quantity"].sum()) if len(orders) else 0.0,
         "average_in_transit_units": float(result.in_transit[:, :, own].sum(axis=(1, 2)).mean()) if days else 0.0,
     }
 
 
-def kpi_rows(results: list[SimulationResult], cfg: BacktestConfig) -> pd.DataFrame:
-    """``marts.policy_backtest``: one row per policy and KPI."""
+def kpi_rows(results: list[SimulationResult], cfg: BacktestConfig, first_lead: np.ndarray | None = None
+             ) -> pd.DataFrame:
+    """``marts.policy_backtest``: one row per policy and KPI (``first_lead``: as ``policy_kpis``)."""
     rows = []
     for result in results:
-        values = policy_kpis(result, cfg)
+        values = policy_kpis(result, cfg, first_lead)
         rows += [{"policy": result.policy, "kpi": kpi, "value": round(values[kpi], 6), "unit": unit}
                  for kpi, unit in KPI_UNITS.items()]
     frame = pd.DataFrame(rows, columns=KPI_COLUMNS[:4])

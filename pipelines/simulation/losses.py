@@ -85,6 +85,12 @@ def _lead_times(result: SimulationResult, transfer_ship_days: int, purchase_revi
     return lead, review, echelon, source
 
 
+def first_lead_time(result: SimulationResult, transfer_ship_days: int, purchase_review_days: float) -> np.ndarray:
+    """(sku, location) days before anything a policy buys can reach each location: the
+    ``start_up`` horizon of rule 1."""
+    return _lead_times(result, transfer_ship_days, purchase_review_days)[2]
+
+
 def _order_flags(frame: pd.DataFrame, orders: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per row of ``frame`` (id = position, t, s, loc, lead, review): whether an order to (s, loc)
     placed in time landed after day t (``late_transit``), one of the review window landed by day t

@@ -4,6 +4,7 @@ cases (tests/unit/simulation_world.py; test_simulation_engine.py works out the r
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pipelines.simulation.losses import CAUSES, loss_summary
 from tests.unit.simulation_world import backtest
@@ -68,3 +69,14 @@ def test_a_policy_that_never_orders_loses_units_to_not_ordered():
 def test_no_loss_no_rows():
     result = backtest(HISTORY_BEFORE + [10.0] * 30, days=30)
     assert result.losses.empty and list(loss_summary(result.losses).columns)[:3] == ["policy", "cause", "lost_units"]
+
+
+def test_the_fill_rate_after_the_first_lead_time_leaves_the_start_out():
+    """The spike: the first lead time is days 0–9 (1 ship day + 9 days transit, the DC never runs
+    out). The rule loses 100 units there and 50 after it, of the 10 × 10 units demanded on days
+    10–19: 50 % after the start-up; the ceiling loses nothing after it."""
+    result = backtest(HISTORY_BEFORE + SPIKE, days=20, transit=9.0, policies=("baseline", "perfect_foresight"))
+    k = result.kpis.set_index(["policy", "kpi"])["value"]
+    assert k[("baseline", "units_missed_start_up")] == 100 and k[("perfect_foresight", "units_missed_start_up")] == 100
+    assert k[("baseline", "fill_rate_after_start_up")] == pytest.approx(0.5)
+    assert k[("perfect_foresight", "fill_rate_after_start_up")] == 1.0
