@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import pickle
 import time
 from datetime import date
@@ -181,10 +182,11 @@ def forecast_schedule(inputs: BacktestInputs, days: int, forecast: ForecastConfi
 
 
 def frontier(inputs: BacktestInputs, days: int, schedule: ForecastSchedule, replenishment: ReplenishmentConfig,
-             backtest, forecast: ForecastConfig) -> pd.DataFrame:
-    """Stockpilot with each of FRONTIER's settings on the same fits, demand, lanes and draws."""
+             backtest, forecast: ForecastConfig, settings=FRONTIER[1:]) -> pd.DataFrame:
+    """Stockpilot with each of ``settings`` (label, replenishment changes; default FRONTIER's) on the
+    same fits, demand, lanes and draws."""
     rows = []
-    for label, changes in FRONTIER[1:]:
+    for label, changes in settings:
         cfg = ReplenishmentConfig.model_validate(replenishment.model_dump() | changes)
         started = time.perf_counter()
         result = run_backtest(inputs, backtest, forecast, cfg, days=days, policies=("stockpilot",),
@@ -234,6 +236,9 @@ def main() -> None:
     parser.add_argument("--baseline-grid", action="store_true", help="also run the rule with other numbers")
     parser.add_argument("--frontier", action="store_true",
                         help="also run Stockpilot with the settings of FRONTIER on the same forecast fits")
+    parser.add_argument("--settings", default=None,
+                        help='also run Stockpilot with these replenishment settings on the same fits, as JSON: '
+                             '{"label": {"purchase_cover_days": 14}, …}')
     parser.add_argument("--fits-cache", type=Path, default=None,
                         help="file keeping the forecast fits between runs (reused while they are the same)")
     parser.add_argument("--suspected-stockout-days", type=int, default=None,
@@ -287,6 +292,11 @@ def main() -> None:
             rows = pd.concat([pd.DataFrame([{"stockpilot": FRONTIER[0][0], **{k: stock[k] for k in SHOWN}}]), rows],
                              ignore_index=True)
             print(rows.to_string(index=False))
+        if args.settings:
+            print("\nStockpilot with --settings (same fits, demand, lanes, draws, start):")
+            chosen = list(json.loads(args.settings).items())
+            print(frontier(inputs, args.days, schedule, cfg.replenishment, backtest, forecast, chosen)
+                  .to_string(index=False))
         if grid is not None and rows is not None:
             print(f"\nat the rule's average inventory, units Stockpilot's service-level frontier loses "
                   f"(target: {TARGET_FEWER_LOST:.0%} fewer):")
