@@ -180,7 +180,8 @@ class PerfectForesightPolicy:
             following = (self.purchase_every + production
                          + self.lead_times.transit_days(t + self.purchase_every, np.arange(len(lane)), lanes))
             end = np.maximum(following, land + 1)
-            horizon = int(end[s].max()) + 1
+            land, end = land[s], end[s]  # SKUs bought to this entry only
+            horizon = int(end.max()) + 1
             shifts = np.where(members == e, 0, self.shift[members])
             demand = sum(self._days(t + 1, horizon, m, int(k)) for m, k in zip(members, shifts, strict=True))
             inside = (state.on_hand[:, members] - state.backlog[:, members] + state.inbound[:, members]).sum(axis=1)
@@ -190,14 +191,16 @@ class PerfectForesightPolicy:
             # the members' demand before their shifted clock starts is served by the stock counted here
             before = sum(self.demand[t + 1:t + 1 + int(k), :, m].sum(axis=0)
                          for m, k in zip(members, shifts, strict=True) if k > 0)
-            level = inside - purchased - before
-            arrivals = self._arrivals(into, t, horizon)
+            level = (inside - purchased - before)[s]
+            arrivals = self._arrivals(into, t, horizon)[s]
+            demand = demand[s]
             start = project(level, arrivals, demand)
             need = cover_need(start, arrivals, demand, land, end)
-            s = s[need[s] > 0]
+            s = s[need > 0]
+            need = need[need > 0]
             if not len(s):
                 continue
-            qty = purchase_quantity(np.ceil(np.round(need[s], 6)), net.moq[s], net.case_pack[s])
+            qty = purchase_quantity(np.ceil(np.round(need, 6)), net.moq[s], net.case_pack[s])
             parts.append(pd.DataFrame({"s": s, "lane": lane[s], "quantity": qty}))
         if not parts:
             return pd.DataFrame()

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from pipelines.allocation import build_allocation_plan
@@ -27,8 +28,10 @@ from pipelines.config import BacktestConfig, HealthConfig, ReplenishmentConfig
 from pipelines.health import HealthInputs, health_scores
 from pipelines.simulation import BacktestInputs, BaselinePolicy, simulate
 from pipelines.simulation.backtest import prepare
+from pipelines.simulation.foresight import PerfectForesightPolicy
 from pipelines.simulation.kpis import daily_rows, kpi_rows
 from pipelines.simulation.lead_times import LeadTimes
+from pipelines.simulation.losses import first_lead_time, loss_causes
 from pipelines.simulation.network import purchase_cadence
 from tests.unit.allocation_scenarios import AS_OF as ALLOCATION_AS_OF
 from tests.unit.allocation_scenarios import (
@@ -254,21 +257,30 @@ def simulations(draw):
                                         purchase_review_days=draw(st.sampled_from([1.0, 7.0])))
     prep = prepare(inputs, window, backtest, replenishment)
     start = np.array([[draw(st.sampled_from(STOCKS)) for _ in prep.network.locations] for _ in names], dtype=float)
-    return prep, start, backtest, replenishment
+    which = draw(st.sampled_from(["baseline", "perfect_foresight"]))
+    return prep, start, backtest, replenishment, which
 
 
 @given(simulations())
 @SETTINGS
-def test_the_baseline_simulation_conserves_units_and_never_holds_a_negative_stock(case):
-    prep, start, backtest, replenishment = case
+def test_the_simulation_conserves_units_and_never_holds_a_negative_stock(case):
+    """The spreadsheet rule and the perfect-foresight ceiling; the loss causes of what they lose."""
+    prep, start, backtest, replenishment, which = case
     network = prep.network
-    policy = BaselinePolicy(network, prep.cube, prep.offset, backtest.baseline,
-                            purchase_cadence(replenishment.purchase_review_days))
+    cadence = purchase_cadence(replenishment.purchase_review_days)
+    policy = (BaselinePolicy(network, prep.cube, prep.offset, backtest.baseline, cadence,
+                             replenishment.transfer_ship_days) if which == "baseline"
+              else PerfectForesightPolicy(network, prep.demand, backtest.seed, cadence,
+                                          replenishment.transfer_ship_days))
     result = simulate(network, policy, prep.demand, start, prep.window.dates, LeadTimes(network, backtest.seed),
                       lost_sales=backtest.lost_sales, transfer_ship_days=replenishment.transfer_ship_days,
                       in_flight=prep.in_flight)
-    kpi_rows([result], backtest)
+    first = first_lead_time(result, replenishment.transfer_ship_days, replenishment.purchase_review_days)
+    kpi_rows([result], backtest, first)
     daily_rows(result)
+    losses = loss_causes(result, replenishment.transfer_ship_days, replenishment.purchase_review_days)
+    assert losses["lost_units"].sum() == pytest.approx(float(result.missed.sum()), rel=1e-6, abs=1e-3)
+    assert losses["cause"].notna().all()
 
     assert (result.on_hand >= 0).all()
     own = ~network.unlimited

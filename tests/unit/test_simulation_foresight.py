@@ -4,6 +4,7 @@ knows the demand and the transit draws, so it orders exactly what each day needs
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.unit.simulation_world import backtest, kpi, store_series
@@ -50,3 +51,23 @@ def test_two_echelons_with_random_lanes_it_beats_the_rule_on_both_fill_and_stock
     assert kpi(result, "average_inventory_units", "perfect_foresight") < kpi(result, "average_inventory_units")
     assert kpi(result, "units_served", "perfect_foresight") == pytest.approx(
         kpi(result, "units_demanded", "perfect_foresight") - kpi(result, "units_missed", "perfect_foresight"))
+
+
+def test_a_discontinued_sku_with_a_longer_lead_time_beside_an_active_one_does_not_break_the_purchases():
+    """The demo's 365-day replay raised IndexError: the purchase horizon was sized on the SKUs
+    bought while the arrays held every SKU's landing day, a discontinued one's 365 days of
+    production beyond it."""
+    from dataclasses import replace
+
+    from pipelines.config import BacktestConfig, ForecastConfig, ReplenishmentConfig
+    from pipelines.simulation import run_backtest
+    from tests.unit.simulation_world import inputs
+
+    world = inputs(HISTORY_BEFORE + [10.0] * 40, dc_unlimited=False)
+    old = world.skus.assign(sku="OLD", sku_status="discontinued", production_lead_time_days=365)
+    world = replace(world, skus=pd.concat([world.skus, old], ignore_index=True))
+    result = run_backtest(world, BacktestConfig(workers=1), ForecastConfig(prophet_max_series=0),
+                          ReplenishmentConfig(), days=40, policies=("perfect_foresight",))
+    bought = result.results["perfect_foresight"].orders
+    assert set(bought["sku"]) == {"A"}
+    assert kpi(result, "fill_rate", "perfect_foresight") == 1.0
