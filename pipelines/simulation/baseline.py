@@ -63,7 +63,6 @@ class BaselinePolicy:
             d = net.locations.get_loc(dest)
             if net.facing[d]:
                 self.transfer_to[d] = int(lane)
-        self.purchase_lane = net.supplier_lane
         transit = net.lanes["transit_days"].to_numpy(dtype=float)
         plus = 1.0 if rule.plus_lead_time else 0.0
         #: lead time counted on top of the cover days: per transfer lane, and per purchase lane and SKU
@@ -121,7 +120,7 @@ class BaselinePolicy:
         cases = net.case_pack[req["s"].to_numpy()]
         req["quantity"] = np.where(short, round_down_to_multiple(grant, cases), grant).astype(np.int64)
         req = req[req["quantity"] > 0]
-        return self._lines(req, "transfer")
+        return self.network.order_lines(req, "transfer")
 
     def _purchases(self, rate: np.ndarray, position: np.ndarray) -> pd.DataFrame:
         net, rule = self.network, self.rule
@@ -130,7 +129,7 @@ class BaselinePolicy:
             r = rate[:, members].sum(axis=1)
             pos = position[:, members].sum(axis=1)
             entry = net.locations[e]
-            lane = self.purchase_lanes(entry)
+            lane = net.purchase_lanes(entry)
             lead = np.where(lane >= 0, self.production + self.purchase_transit[np.maximum(lane, 0)], 0.0)
             due = net.active & (r > 0) & (lane >= 0) & (pos < (lead + rule.reorder_cover_days) * r)
             if not due.any():
@@ -141,16 +140,4 @@ class BaselinePolicy:
             parts.append(pd.DataFrame({"s": s, "lane": lane[s], "quantity": qty}))
         if not parts:
             return pd.DataFrame()
-        return self._lines(pd.concat(parts, ignore_index=True), "purchase")
-
-    def purchase_lanes(self, entry: str) -> np.ndarray:
-        """(S,) the lane a purchase of each SKU to ``entry`` travels on (−1: its supplier has none)."""
-        return np.array([self.purchase_lane.get((sup, entry), -1) for sup in self.network.supplier], dtype=np.int64)
-
-    def _lines(self, req: pd.DataFrame, kind: str) -> pd.DataFrame:
-        lanes = self.network.lanes
-        k = req["lane"].to_numpy()
-        return pd.DataFrame({"s": req["s"].to_numpy(), "origin_id": lanes["origin_id"].to_numpy()[k],
-                             "destination_id": lanes["destination_id"].to_numpy()[k],
-                             "mode": lanes["mode"].to_numpy()[k], "quantity": req["quantity"].to_numpy(),
-                             "kind": kind})
+        return self.network.order_lines(pd.concat(parts, ignore_index=True), "purchase")

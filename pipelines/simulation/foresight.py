@@ -161,7 +161,7 @@ class PerfectForesightPolicy:
         if not parts:
             return pd.DataFrame()
         req = pd.concat(parts, ignore_index=True).sort_values(["s", "land"], kind="stable")
-        return self._lines(req, "transfer")
+        return self.network.order_lines(req, "transfer")
 
     def _purchases(self, state: SimulationState) -> pd.DataFrame:
         net, t = self.network, state.night
@@ -170,7 +170,7 @@ class PerfectForesightPolicy:
         parts = []
         for e, members in self.echelons.items():
             entry = net.locations[e]
-            lane = np.array([net.supplier_lane.get((sup, entry), -1) for sup in net.supplier], dtype=np.int64)
+            lane = net.purchase_lanes(entry)
             s = np.flatnonzero(net.active & (lane >= 0))
             if not len(s):
                 continue
@@ -204,12 +204,4 @@ class PerfectForesightPolicy:
             parts.append(pd.DataFrame({"s": s, "lane": lane[s], "quantity": qty}))
         if not parts:
             return pd.DataFrame()
-        return self._lines(pd.concat(parts, ignore_index=True), "purchase")
-
-    def _lines(self, req: pd.DataFrame, kind: str) -> pd.DataFrame:
-        lanes = self.network.lanes
-        k = req["lane"].to_numpy()
-        return pd.DataFrame({"s": req["s"].to_numpy(), "origin_id": lanes["origin_id"].to_numpy()[k],
-                             "destination_id": lanes["destination_id"].to_numpy()[k],
-                             "mode": lanes["mode"].to_numpy()[k], "quantity": req["quantity"].to_numpy(),
-                             "kind": kind})
+        return self.network.order_lines(pd.concat(parts, ignore_index=True), "purchase")

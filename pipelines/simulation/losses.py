@@ -67,7 +67,7 @@ def _lead_times(result: SimulationResult, transfer_ship_days: int, purchase_revi
     source = np.full(n_l, -1, dtype=np.int64)
     purchase = np.zeros((n_s, n_l))
     for loc_idx, loc in enumerate(net.locations):
-        lanes = np.array([net.supplier_lane.get((sup, loc), -1) for sup in net.supplier], dtype=np.int64)
+        lanes = net.purchase_lanes(loc)
         purchase[:, loc_idx] = np.where(lanes >= 0, production + np.rint(transit[np.maximum(lanes, 0)]), 0.0)
     cadence = purchase_cadence(purchase_review_days)
     for loc_idx, loc in enumerate(net.locations):

@@ -103,6 +103,19 @@ class Network:
             raise KeyError(f"orders on lanes the network does not have: {sorted(set(missing))[:5]}")
         return np.array([self._lane_key[k] for k in keys], dtype=np.int64)
 
+    def purchase_lanes(self, entry: str) -> np.ndarray:
+        """(S,) the lane a purchase of each SKU to ``entry`` travels on (−1: its supplier has none)."""
+        return np.array([self.supplier_lane.get((sup, entry), -1) for sup in self.supplier], dtype=np.int64)
+
+    def order_lines(self, req: pd.DataFrame, kind: str) -> pd.DataFrame:
+        """A policy's order lines (``s`` = SKU index, ``lane``, ``quantity``) with the lane's origin,
+        destination and mode: ORDER_COLUMNS but ``s`` for the SKU."""
+        k = req["lane"].to_numpy()
+        return pd.DataFrame({"s": req["s"].to_numpy(), "origin_id": self.lanes["origin_id"].to_numpy()[k],
+                             "destination_id": self.lanes["destination_id"].to_numpy()[k],
+                             "mode": self.lanes["mode"].to_numpy()[k], "quantity": req["quantity"].to_numpy(),
+                             "kind": kind})
+
     def served_by(self) -> np.ndarray:
         """(L, L) matrix: [a, b] = 1 when location a's stock serves location b's demand — a is b
         itself or b's usual source, followed upstream (the chain the starting stock covers)."""
