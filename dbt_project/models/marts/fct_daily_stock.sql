@@ -4,25 +4,10 @@
 -- `stock_carry_forward_days` days (many sellers send some locations less often); older than that
 -- it is unknown and counts nothing. Days on which no location reported are absent: a day without
 -- data is not a stockout.
-with fulfilling_locations as (
+with snapshots as (
 
-    select location_id
-    from {{ ref('dim_location') }}
-    where fulfils_customers and location_type <> 'supplier'
-
-),
-
-snapshots as (
-
-    select
-        anchors.sku,
-        anchors.location_id,
-        anchors.snapshot_date,
-        greatest(anchors.quantity - coalesce(anchors.unsellable, 0), 0) as sellable
-    from {{ ref('int_stock_anchors') }} as anchors
-    inner join fulfilling_locations
-        on anchors.location_id = fulfilling_locations.location_id
-    where anchors.anchor_type = 'snapshot'
+    select sku, location_id, snapshot_date, sellable
+    from {{ ref('int_selling_location_snapshots') }}
 
 ),
 

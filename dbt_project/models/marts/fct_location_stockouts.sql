@@ -10,33 +10,22 @@ with as_of as (
 
 ),
 
-fulfilling_locations as (
-
-    select location_id
-    from {{ ref('dim_location') }}
-    where fulfils_customers and location_type <> 'supplier'
-
-),
-
 snapshots as (
 
     -- each snapshot describes its day and the next ones until the location's next snapshot,
     -- for at most var('stock_carry_forward_days') days after it
     select
-        anchors.sku,
-        anchors.location_id,
-        anchors.snapshot_date,
-        anchors.quantity - coalesce(anchors.unsellable, 0) <= 0 as is_empty,
+        sku,
+        location_id,
+        snapshot_date,
+        sellable <= 0 as is_empty,
         least(
-            coalesce(lead(anchors.snapshot_date) over (
-                partition by anchors.sku, anchors.location_id order by anchors.snapshot_date, anchors.anchor_at
-            ), anchors.snapshot_date + {{ var('stock_carry_forward_days') }} + 1),
-            anchors.snapshot_date + {{ var('stock_carry_forward_days') }} + 1
+            coalesce(lead(snapshot_date) over (
+                partition by sku, location_id order by snapshot_date, anchor_at
+            ), snapshot_date + {{ var('stock_carry_forward_days') }} + 1),
+            snapshot_date + {{ var('stock_carry_forward_days') }} + 1
         ) as valid_until
-    from {{ ref('int_stock_anchors') }} as anchors
-    inner join fulfilling_locations
-        on anchors.location_id = fulfilling_locations.location_id
-    where anchors.anchor_type = 'snapshot'
+    from {{ ref('int_selling_location_snapshots') }}
 
 ),
 
